@@ -1,0 +1,1 @@
+//! Salespane extension core.
