@@ -1,0 +1,2 @@
+//! Build tooling: `cargo xtask dist | demo | test | bench`.
+fn main() {}
