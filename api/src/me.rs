@@ -1,0 +1,131 @@
+//! What the extension learns at sign-in: who the user is, in which account, with which
+//! rights, and the key it signs tracked links with.
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::{Onboarding, Profile};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    SalesUser,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Deactivated,
+}
+
+/// `GET /api/v1/me`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub account: AccountSummary,
+    pub user: UserSummary,
+    /// Panel components this user may see (admins see all).
+    pub privileges: Privileges,
+    pub profile: Profile,
+    pub onboarding: Onboarding,
+    pub signing_key: SigningKey,
+    /// The Salesforce user activity is written as, and through which connection.
+    pub crm_owner: Option<CrmOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountSummary {
+    pub id: String,
+    pub name: String,
+    pub seat_limit: i64,
+    pub seats_used: i64,
+    /// True when a team-sync Salesforce connection is chosen and working.
+    pub crm_connected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub photo_url: Option<String>,
+    pub role: Role,
+    pub status: UserStatus,
+    /// The Salesforce user (18-character id) this sales user is, once known.
+    pub crm_user_id: Option<String>,
+}
+
+/// Per-user key for signing tracked links (DESIGN §3). The secret is base64url.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SigningKey {
+    pub id: String,
+    pub secret: String,
+    pub created_at: i64,
+}
+
+/// Panel components an admin can hide from sales users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PanelComponent {
+    Timeline,
+    Score,
+    HotProspects,
+    SentMessages,
+    WebsiteVisits,
+    SendEmail,
+    LogCall,
+    LogNote,
+    LogTask,
+    CreateLead,
+}
+
+impl PanelComponent {
+    pub const ALL: [PanelComponent; 10] = [
+        PanelComponent::Timeline,
+        PanelComponent::Score,
+        PanelComponent::HotProspects,
+        PanelComponent::SentMessages,
+        PanelComponent::WebsiteVisits,
+        PanelComponent::SendEmail,
+        PanelComponent::LogCall,
+        PanelComponent::LogNote,
+        PanelComponent::LogTask,
+        PanelComponent::CreateLead,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Privileges {
+    /// Components hidden from sales users of the account.
+    pub hidden_components: Vec<PanelComponent>,
+    /// What this user may manage.
+    pub can_manage_users: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerVia {
+    /// The user's own Salesforce connection.
+    Personal,
+    /// The account's team-sync ("superuser") connection, writing as the user's CRM user
+    /// when known, else as the team-sync user.
+    TeamSync,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrmOwner {
+    pub crm_user_id: String,
+    pub via: OwnerVia,
+}

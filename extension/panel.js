@@ -1,0 +1,20 @@
+// The panel page, shown in an iframe beside the host page. Rust renders it (src/panel/); this
+// file loads the WASM and forwards the background's state updates for this tab.
+import './adapter.js';
+import init, { renderPanel } from './salespane.js';
+
+const browserApi = globalThis.salespaneBrowser;
+const ready = init({ module_or_path: 'salespane_bg.wasm' });
+const translate = (name, substitutions) => browserApi.message(name, substitutions);
+
+document.documentElement.lang = browserApi.i18n.getUILanguage();
+
+// The background posts the tab's state on connect and again whenever the tab's page changes.
+const port = browserApi.runtime.connect({ name: 'panel' });
+let latest = null;
+port.onMessage.addListener((state) => {
+  latest = state;
+  ready.then(() => {
+    if (state === latest) renderPanel(state, translate);
+  }).catch((error) => console.info('Salespane panel could not render:', error));
+});

@@ -1,0 +1,157 @@
+//! The application: shared state and the HTTP router every module's routes are merged into.
+
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Settings;
+use crate::crypto::SecretBox;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::identity::IdentityVerifier;
+
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub db: Db,
+    pub settings: Settings,
+    pub identity: IdentityVerifier,
+    pub secrets: SecretBox,
+    /// Client for Salesforce and identity providers, with the upstream time-out.
+    pub http: reqwest::Client,
+    /// Cancelled when the server shuts down: background workers finish their step and stop.
+    pub shutdown: CancellationToken,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> Result<AppState, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(settings.upstream_timeout_seconds))
+            .connect_timeout(Duration::from_secs(settings.upstream_timeout_seconds.min(10)))
+            .user_agent(concat!("salespane-server/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let identity = IdentityVerifier::new(
+            http.clone(),
+            settings.idp_issuer.clone(),
+            settings.trusted_issuers.clone(),
+            Duration::from_secs(settings.token_cache_seconds),
+        );
+        Ok(AppState(Arc::new(AppInner {
+            db,
+            settings,
+            identity,
+            secrets,
+            http,
+            shutdown: CancellationToken::new(),
+        })))
+    }
+}
+
+/// The API's routes with their OpenAPI description (one source for both).
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .merge(crate::health::routes())
+        .merge(crate::me::routes())
+        .merge(crate::admin_users::routes())
+        .merge(crate::crm_link::routes())
+        .merge(crate::profile::routes())
+        .merge(crate::onboarding::routes())
+        .merge(crate::privileges::routes())
+        .merge(crate::teams::routes())
+        .merge(crate::autosync::routes())
+        .merge(crate::scim::routes())
+}
+
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, document) = api_routes().split_for_parts();
+    let document = Arc::new(document);
+    let mut router = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    if state.settings.sandbox {
+        router = router.nest_service(
+            crate::sandbox_mode::PREFIX,
+            crate::sandbox_mode::router(&state),
+        );
+    }
+    router
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(extension_cors())
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a request handler panicked").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The extension's background calls the API from its own origin; host permissions let it
+/// skip CORS in both browsers, but extension pages may not have them, so extension origins
+/// are allowed explicitly (and nothing else).
+fn extension_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
+            origin
+                .to_str()
+                .map(|o| o.starts_with("chrome-extension://") || o.starts_with("moz-extension://"))
+                .unwrap_or(false)
+        }))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderName::from_static(crate::auth::IDP_HEADER),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn not_found() -> Response {
+    ApiError::not_found(
+        "not_found",
+        "There is nothing at this address. The API is described at /openapi.json.",
+    )
+    .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This address does not take that method. The API is described at /openapi.json.",
+    )
+    .into_response()
+}

@@ -1,0 +1,230 @@
+//! Command line and environment. Every flag has an environment variable, so the same
+//! binary is configured by hand, by a service manager or by a container.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const SALESFORCE_LOGIN_URL: &str = "https://login.salesforce.com";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "salespane-server",
+    version,
+    about = "Salespane server: the provisioning and tracking API behind the Salespane extension.",
+    long_about = "Salespane server: the provisioning and tracking API behind the Salespane extension.\n\n\
+Runs with an embedded SQLite file by default, or PostgreSQL when --database is a postgres:// URL; \
+migrations run at start. With --sandbox it also serves a local stand-in for a Salesforce org under \
+/sfdc (seeded users and records) and signs users in against it, for demos and tests.\n\n\
+Examples:\n  salespane-server --sandbox\n  salespane-server --database postgres://salespane:pw@db/salespane --public-url https://salespane.example.com\n  salespane-server admin create-account --name Acme --org-id 00D... --seats 10 --admin-email admin@acme.example"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Operator tasks run against the database, without the extension.
+    Admin {
+        #[command(subcommand)]
+        action: crate::admin_cli::AdminCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "SALESPANE_LISTEN", default_value = "127.0.0.1:8787", global = true)]
+    pub listen: SocketAddr,
+
+    /// sqlite://path/to/file.db (created if missing) or postgres://user:password@host/db.
+    #[arg(long, env = "SALESPANE_DATABASE_URL", default_value = "sqlite://salespane.db", global = true)]
+    pub database: String,
+
+    /// URL at which browsers reach this server (for OAuth callbacks and the sandbox);
+    /// defaults to http://<listen address>.
+    #[arg(long, env = "SALESPANE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Serve a local Salesforce stand-in under /sfdc, seeded with users and records, and
+    /// sign users in against it (demo and tests).
+    #[arg(long, env = "SALESPANE_SANDBOX", global = true)]
+    pub sandbox: bool,
+
+    /// Default identity provider (OpenID Connect issuer) of user tokens. Salesforce by
+    /// default; the sandbox's own in --sandbox mode.
+    #[arg(long, env = "SALESPANE_IDP_ISSUER", global = true)]
+    pub idp_issuer: Option<String>,
+
+    /// More OpenID Connect issuers whose tokens are accepted (repeatable), e.g. an Okta org.
+    #[arg(long = "trusted-issuer", env = "SALESPANE_TRUSTED_ISSUERS", value_delimiter = ',', global = true)]
+    pub trusted_issuers: Vec<String>,
+
+    /// Salesforce login URL for CRM connections (https://login.salesforce.com, or
+    /// https://test.salesforce.com for a Salesforce sandbox org).
+    #[arg(long, env = "SALESPANE_SALESFORCE_LOGIN_URL", global = true)]
+    pub salesforce_login_url: Option<String>,
+
+    /// OAuth client id of the Salesforce connected app.
+    #[arg(long, env = "SALESPANE_SALESFORCE_CLIENT_ID", default_value = "salespane", global = true)]
+    pub salesforce_client_id: String,
+
+    /// OAuth client secret of the Salesforce connected app, when it has one.
+    #[arg(long, env = "SALESPANE_SALESFORCE_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub salesforce_client_secret: Option<String>,
+
+    /// Key sealing secrets at rest (32 bytes, base64). With SQLite and no key, one is
+    /// generated into <database>.key on first start; PostgreSQL deployments must set it.
+    #[arg(long, env = "SALESPANE_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+
+    /// How long a verified user token is trusted before the identity provider is asked again.
+    #[arg(long, env = "SALESPANE_TOKEN_CACHE_SECONDS", default_value_t = 60, global = true)]
+    pub token_cache_seconds: u64,
+
+    /// Time-out for calls to Salesforce and identity providers.
+    #[arg(long, env = "SALESPANE_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 15, global = true)]
+    pub upstream_timeout_seconds: u64,
+
+    /// Log format.
+    #[arg(long, env = "SALESPANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("PostgreSQL deployments need a secret key: set SALESPANE_SECRET_KEY (generate one with `openssl rand -base64 32`)")]
+    MissingSecretKey,
+    #[error("could not read or create the key file {path}: {source}")]
+    KeyFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+/// Resolved settings once the listener is bound (the public URL may depend on the port).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: String,
+    pub sandbox: bool,
+    pub idp_issuer: String,
+    pub trusted_issuers: Vec<String>,
+    pub salesforce_login_url: String,
+    pub salesforce_client_id: String,
+    pub salesforce_client_secret: Option<String>,
+    pub token_cache_seconds: u64,
+    pub upstream_timeout_seconds: u64,
+}
+
+impl ServerArgs {
+    pub fn settings(&self, bound: SocketAddr) -> Settings {
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_string();
+        let sandbox_base = format!("{public_url}{}", crate::sandbox_mode::PREFIX);
+        let default_idp = if self.sandbox {
+            sandbox_base.clone()
+        } else {
+            SALESFORCE_LOGIN_URL.to_string()
+        };
+        let idp_issuer = self.idp_issuer.clone().unwrap_or(default_idp);
+        let mut trusted_issuers = vec![idp_issuer.clone()];
+        for issuer in &self.trusted_issuers {
+            let issuer = issuer.trim().trim_end_matches('/').to_string();
+            if !issuer.is_empty() && !trusted_issuers.contains(&issuer) {
+                trusted_issuers.push(issuer);
+            }
+        }
+        let salesforce_login_url = self.salesforce_login_url.clone().unwrap_or(if self.sandbox {
+            sandbox_base
+        } else {
+            SALESFORCE_LOGIN_URL.to_string()
+        });
+        Settings {
+            public_url,
+            sandbox: self.sandbox,
+            idp_issuer,
+            trusted_issuers,
+            salesforce_login_url,
+            salesforce_client_id: self.salesforce_client_id.clone(),
+            salesforce_client_secret: self.salesforce_client_secret.clone(),
+            token_cache_seconds: self.token_cache_seconds,
+            upstream_timeout_seconds: self.upstream_timeout_seconds,
+        }
+    }
+
+    /// The key sealing secrets at rest: given, or (SQLite only) kept in a file beside the
+    /// database, created on first start with owner-only permissions.
+    pub fn secret_box(&self) -> Result<crate::crypto::SecretBox, ConfigError> {
+        if let Some(key) = &self.secret_key {
+            return Ok(crate::crypto::SecretBox::from_base64(key)?);
+        }
+        let Some(path) = sqlite_path(&self.database) else {
+            return Err(ConfigError::MissingSecretKey);
+        };
+        let key_path = PathBuf::from(format!("{}.key", path.display()));
+        let key = match std::fs::read_to_string(&key_path) {
+            Ok(key) => key,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let key = crate::crypto::SecretBox::generate_key();
+                write_private_file(&key_path, &key).map_err(|source| ConfigError::KeyFile {
+                    path: key_path.clone(),
+                    source,
+                })?;
+                key
+            }
+            Err(source) => {
+                return Err(ConfigError::KeyFile {
+                    path: key_path,
+                    source,
+                })
+            }
+        };
+        Ok(crate::crypto::SecretBox::from_base64(&key)?)
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())
+}

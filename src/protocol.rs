@@ -1,0 +1,193 @@
+//! The one message surface between the extension's contexts and the background: one request
+//! enum, one response enum, both JSON objects tagged by `type` and carrying the protocol
+//! version `v`. Example: `{"v":1,"type":"hostSpec","url":"https://mail.google.com/"}`.
+
+use crate::hosts::HostSpec;
+use crate::limits::MAX_MESSAGE_BYTES;
+use crate::observation::{ObservedPage, Observation};
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// What content scripts and extension pages ask the background.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Request {
+    /// The host spec for the page at `url` (`null` when Salespane does not work there).
+    HostSpec { url: String },
+    /// What the content script sees on its page now.
+    Observed { url: String, page: ObservedPage },
+    /// From the panel: what was last observed in the panel's tab.
+    PanelState,
+    /// Health and timing, for the benchmarks.
+    Diagnostics,
+}
+
+/// What the background answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Response {
+    HostSpec { spec: Option<HostSpec> },
+    /// `changed` is false when the observation equals the one already held for the tab.
+    Ack { changed: bool },
+    PanelState { observation: Option<Observation> },
+    /// `cold_start_ms`: the worker's clock when it answered its first message (its time origin
+    /// is its start). `answered` counts every message answered so far, this one included.
+    Diagnostics { cold_start_ms: f64, answered: u64 },
+    Error { code: ErrorCode, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    TooLarge,
+    Malformed,
+    UnsupportedVersion,
+    Invalid,
+    NoTab,
+    UnsupportedPage,
+}
+
+/// Why a request was refused. Messages say what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the message has {bytes} bytes, more than the {MAX_MESSAGE_BYTES} accepted; report less at once")]
+    TooLarge { bytes: usize },
+    #[error("the message is not a request the background knows ({0}); reload the page so the content script and background match")]
+    Malformed(String),
+    #[error("protocol version {0} is not supported (this background speaks {PROTOCOL_VERSION}); reload the page after an extension update")]
+    UnsupportedVersion(u64),
+    #[error("`{field}` was refused: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("this request must come from a page in a browser tab")]
+    NoTab,
+    #[error("Salespane does not work on this page")]
+    UnsupportedPage,
+}
+
+impl RequestError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RequestError::TooLarge { .. } => ErrorCode::TooLarge,
+            RequestError::Malformed(_) => ErrorCode::Malformed,
+            RequestError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            RequestError::Invalid { .. } => ErrorCode::Invalid,
+            RequestError::NoTab => ErrorCode::NoTab,
+            RequestError::UnsupportedPage => ErrorCode::UnsupportedPage,
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, reason: impl ToString) -> RequestError {
+        RequestError::Invalid {
+            field: field.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<RequestError> for Response {
+    fn from(err: RequestError) -> Response {
+        Response::Error {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// Decodes one request from its JSON text: size first, then the version, then the shape.
+pub fn decode(json: &str) -> Result<Request, RequestError> {
+    if json.len() > MAX_MESSAGE_BYTES {
+        return Err(RequestError::TooLarge { bytes: json.len() });
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| RequestError::Malformed(e.to_string()))?;
+    let version = value
+        .get("v")
+        .ok_or_else(|| RequestError::Malformed("no protocol version `v`".into()))?;
+    match version.as_u64() {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        Some(v) => return Err(RequestError::UnsupportedVersion(v)),
+        None => return Err(RequestError::Malformed("`v` is not a number".into())),
+    }
+    serde_json::from_value(value).map_err(|e| RequestError::Malformed(e.to_string()))
+}
+
+/// A request or response with its protocol version, as it travels.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub v: u32,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T> Versioned<T> {
+    pub fn new(body: T) -> Versioned<T> {
+        Versioned {
+            v: PROTOCOL_VERSION,
+            body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn requests_decode_from_their_wire_shape() {
+        assert_eq!(
+            decode(r#"{"v":1,"type":"hostSpec","url":"https://mail.google.com/"}"#),
+            Ok(Request::HostSpec {
+                url: "https://mail.google.com/".into()
+            })
+        );
+        assert_eq!(decode(r#"{"v":1,"type":"panelState"}"#), Ok(Request::PanelState));
+        assert_eq!(decode(r#"{"type":"diagnostics","v":1}"#), Ok(Request::Diagnostics));
+        let observed = decode(
+            &json!({"v":1,"type":"observed","url":"https://mail.google.com/","page":{
+                "recordTitle": null,
+                "composes":[{"key":"c1","to":["a@x.example"],"cc":[],"bcc":[],"subject":"Hi"}]
+            }})
+            .to_string(),
+        );
+        assert!(matches!(observed, Ok(Request::Observed { .. })), "{observed:?}");
+    }
+
+    #[test]
+    fn bad_requests_get_typed_errors() {
+        let code = |json: &str| decode(json).unwrap_err().code();
+        assert_eq!(code("not json"), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"panelState"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"v":"1","type":"panelState"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"v":2,"type":"panelState"}"#), ErrorCode::UnsupportedVersion);
+        assert_eq!(code(r#"{"v":1,"type":"launchMissiles"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"v":1,"type":"hostSpec"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"v":1,"type":"hostSpec","url":7}"#), ErrorCode::Malformed);
+        assert_eq!(code("null"), ErrorCode::Malformed);
+        let huge = format!(
+            r#"{{"v":1,"type":"hostSpec","url":"{}"}}"#,
+            "a".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert_eq!(code(&huge), ErrorCode::TooLarge);
+    }
+
+    #[test]
+    fn responses_carry_version_and_type() {
+        let ack = serde_json::to_value(Versioned::new(Response::Ack { changed: true })).unwrap();
+        assert_eq!(ack, json!({"v":1,"type":"ack","changed":true}));
+        let diag = serde_json::to_value(Versioned::new(Response::Diagnostics {
+            cold_start_ms: 12.5,
+            answered: 3,
+        }))
+        .unwrap();
+        assert_eq!(diag, json!({"v":1,"type":"diagnostics","coldStartMs":12.5,"answered":3}));
+        let err = serde_json::to_value(Versioned::new(Response::from(RequestError::NoTab))).unwrap();
+        assert_eq!(err["type"], "error");
+        assert_eq!(err["code"], "noTab");
+        assert!(err["message"].as_str().unwrap().contains("tab"));
+        let back: Versioned<Response> = serde_json::from_value(diag).unwrap();
+        assert_eq!(back.v, 1);
+        assert!(matches!(back.body, Response::Diagnostics { answered: 3, .. }));
+    }
+}

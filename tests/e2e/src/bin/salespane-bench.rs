@@ -1,0 +1,2 @@
+//! (written below)
+fn main() {}

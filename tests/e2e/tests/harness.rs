@@ -1,0 +1,82 @@
+//! The harness checks itself with a tiny probe extension (`tests/fixtures/probe-extension`),
+//! independent of Salespane's own build: in both browsers, a content script runs on every
+//! fixture host under its real name (on the fixture server's port), the host's CSP is
+//! served, an extension iframe in the page can be read, and the background answers a
+//! message sent from it.
+
+use salespane_e2e::fixtures::{FixtureServer, HOSTS};
+use salespane_e2e::scenario::{ensure, open_fixture, run_with};
+use salespane_e2e::{env, panel, Browser, BrowserKind, Result};
+use std::time::Duration;
+
+fn fixture_path(host: &str) -> &'static str {
+    match host {
+        "mail.google.com" => "/mail/u/0/",
+        "outlook.office.com" => "/mail/",
+        "acme.lightning.force.com" => "/lightning/r/Lead/00Q5e00000AbCdEEAV/view",
+        _ => "/0035e00000QrStU",
+    }
+}
+
+fn probe_every_host(browser: &Browser, fixtures: &FixtureServer) -> Result<()> {
+    for host in HOSTS {
+        let url = fixtures.url(host, fixture_path(host));
+        open_fixture(browser, &url)?;
+        let view = panel::wait_for(
+            browser,
+            panel::PANEL_IFRAME,
+            &format!("the probe's host {host}"),
+            Duration::from_secs(20),
+            |view| view.is_ready() && view.host.as_deref() == Some(host),
+        )?;
+        ensure(view.host.as_deref() == Some(host), || format!("{view:?}"))?;
+        let answer = panel::diagnostics(browser, panel::PANEL_IFRAME)?;
+        let cold = answer.get("coldStartMs").and_then(|v| v.as_f64());
+        ensure(cold.is_some(), || {
+            format!("diagnostics answer without coldStartMs: {answer}")
+        })?;
+    }
+    Ok(())
+}
+
+/// The page's own CSP is in force (a page script cannot eval on Lightning).
+fn host_csp_is_served(browser: &Browser, fixtures: &FixtureServer) -> Result<()> {
+    let url = fixtures.url(
+        "acme.lightning.force.com",
+        "/lightning/r/Lead/00Q5e00000AbCdEEAV/view",
+    );
+    open_fixture(browser, &url)?;
+    let blocked = browser.execute(
+        "const s = document.createElement('script'); s.textContent = 'window.__inline = 1';
+         document.head.append(s); return window.__inline === undefined;",
+        vec![],
+    )?;
+    ensure(blocked.as_bool() == Some(true), || {
+        "an inline script ran on the Lightning fixture: its CSP is not applied".into()
+    })
+}
+
+fn probe(kind: BrowserKind, name: &str, scenario: salespane_e2e::scenario::Scenario) {
+    let dir = env::fixtures_dir().join("probe-extension");
+    run_with(kind, name, Some(&dir), scenario);
+}
+
+#[test]
+fn chromium_probe_runs_on_every_fixture_host() {
+    probe(BrowserKind::Chromium, "probe_every_host", probe_every_host);
+}
+
+#[test]
+fn firefox_probe_runs_on_every_fixture_host() {
+    probe(BrowserKind::Firefox, "probe_every_host", probe_every_host);
+}
+
+#[test]
+fn chromium_fixture_csp_is_enforced() {
+    probe(BrowserKind::Chromium, "host_csp", host_csp_is_served);
+}
+
+#[test]
+fn firefox_fixture_csp_is_enforced() {
+    probe(BrowserKind::Firefox, "host_csp", host_csp_is_served);
+}
