@@ -97,10 +97,19 @@ mod tests {
     #[test]
     fn accepts_and_lower_cases_common_addresses() {
         let parse = |s| EmailAddress::parse(s).map(|a| a.to_string());
-        assert_eq!(parse("Jane.Doe+deals@Acme.Example"), Ok("jane.doe+deals@acme.example".into()));
+        assert_eq!(
+            parse("Jane.Doe+deals@Acme.Example"),
+            Ok("jane.doe+deals@acme.example".into())
+        );
         assert_eq!(parse("  a@x.example "), Ok("a@x.example".into()));
-        assert_eq!(parse("Jane Doe <JANE@x.example>"), Ok("jane@x.example".into()));
-        assert_eq!(parse("o'brien@sub.x-y.example"), Ok("o'brien@sub.x-y.example".into()));
+        assert_eq!(
+            parse("Jane Doe <JANE@x.example>"),
+            Ok("jane@x.example".into())
+        );
+        assert_eq!(
+            parse("o'brien@sub.x-y.example"),
+            Ok("o'brien@sub.x-y.example".into())
+        );
         assert_eq!(parse("rené@exämple.fr"), Ok("rené@exämple.fr".into()));
     }
 

@@ -88,7 +88,8 @@ impl Observation {
             .map(|t| bounded_text("page.recordTitle", &t, MAX_TITLE_CHARS))
             .transpose()?
             .filter(|t| !t.is_empty());
-        let record = hosts::record::detect(&spec, &parsed).map(|record| ShownRecord { record, title });
+        let record =
+            hosts::record::detect(&spec, &parsed).map(|record| ShownRecord { record, title });
         if page.composes.len() > MAX_COMPOSES {
             return Err(RequestError::invalid(
                 "page.composes",
@@ -144,7 +145,8 @@ fn check_compose(i: usize, raw: ObservedCompose) -> Result<Compose, RequestError
         }
         let mut out: Vec<EmailAddress> = Vec::with_capacity(list.len());
         for text in list {
-            let address = EmailAddress::parse(&text).map_err(|e| RequestError::invalid(field(name), e))?;
+            let address =
+                EmailAddress::parse(&text).map_err(|e| RequestError::invalid(field(name), e))?;
             if !out.contains(&address) {
                 out.push(address);
             }
@@ -155,7 +157,11 @@ fn check_compose(i: usize, raw: ObservedCompose) -> Result<Compose, RequestError
         to: addresses("to", raw.to)?,
         cc: addresses("cc", raw.cc)?,
         bcc: addresses("bcc", raw.bcc)?,
-        subject: bounded_text(&field("subject"), raw.subject.as_deref().unwrap_or(""), MAX_SUBJECT_CHARS)?,
+        subject: bounded_text(
+            &field("subject"),
+            raw.subject.as_deref().unwrap_or(""),
+            MAX_SUBJECT_CHARS,
+        )?,
         key: raw.key,
     })
 }
@@ -163,7 +169,10 @@ fn check_compose(i: usize, raw: ObservedCompose) -> Result<Compose, RequestError
 /// Page text, trimmed, with control characters refused and a length bound.
 fn bounded_text(field: &str, text: &str, max_chars: usize) -> Result<String, RequestError> {
     if text.chars().count() > max_chars {
-        return Err(RequestError::invalid(field, format!("longer than {max_chars} characters")));
+        return Err(RequestError::invalid(
+            field,
+            format!("longer than {max_chars} characters"),
+        ));
     }
     if text.chars().any(|c| c.is_control() && c != '\t') {
         return Err(RequestError::invalid(field, "holds control characters"));
@@ -198,12 +207,16 @@ mod tests {
                 compose("c2", &[], ""),
             ],
         };
-        let obs = Observation::from_report("https://mail.google.com/mail/u/0/#inbox", page).unwrap();
+        let obs =
+            Observation::from_report("https://mail.google.com/mail/u/0/#inbox", page).unwrap();
         assert_eq!(obs.host, HostKind::Gmail);
         assert_eq!(obs.record, None);
         assert_eq!(obs.composes.len(), 2);
         assert_eq!(obs.composes[0].subject, "Quarterly review");
-        assert_eq!(obs.composes[0].recipients_value(), "a@x.example,b@y.example,c@z.example");
+        assert_eq!(
+            obs.composes[0].recipients_value(),
+            "a@x.example,b@y.example,c@z.example"
+        );
         assert_eq!(obs.composes[1].recipients_value(), "");
     }
 
@@ -221,14 +234,20 @@ mod tests {
         assert_eq!(shown.record.object, "Lead");
         assert_eq!(shown.record.id.as_str().len(), 18);
         assert_eq!(shown.title.as_deref(), Some("Jane Doe"));
-        let json = serde_json::to_value(Observation::from_report(
-            "https://acme.lightning.force.com/lightning/r/Lead/00Q5g00000AbCdE/view",
-            ObservedPage::default(),
-        ).unwrap()).unwrap();
+        let json = serde_json::to_value(
+            Observation::from_report(
+                "https://acme.lightning.force.com/lightning/r/Lead/00Q5g00000AbCdE/view",
+                ObservedPage::default(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["record"]["object"], "Lead");
         assert_eq!(
             json["record"]["id"],
-            salespane_api::sfid::SfId::parse("00Q5g00000AbCdE").unwrap().as_str()
+            salespane_api::sfid::SfId::parse("00Q5g00000AbCdE")
+                .unwrap()
+                .as_str()
         );
     }
 
@@ -239,33 +258,70 @@ mod tests {
             (err.code(), err.to_string())
         };
         let gmail = "https://mail.google.com/";
-        assert_eq!(refuse("https://example.com/", ObservedPage::default()).0, ErrorCode::UnsupportedPage);
-        assert_eq!(refuse("javascript:x", ObservedPage::default()).0, ErrorCode::Invalid);
-        let (code, message) = refuse(gmail, ObservedPage {
-            composes: vec![compose("c1", &["not an address"], "")],
-            ..Default::default()
-        });
+        assert_eq!(
+            refuse("https://example.com/", ObservedPage::default()).0,
+            ErrorCode::UnsupportedPage
+        );
+        assert_eq!(
+            refuse("javascript:x", ObservedPage::default()).0,
+            ErrorCode::Invalid
+        );
+        let (code, message) = refuse(
+            gmail,
+            ObservedPage {
+                composes: vec![compose("c1", &["not an address"], "")],
+                ..Default::default()
+            },
+        );
         assert_eq!(code, ErrorCode::Invalid);
         assert!(message.contains("page.composes[0].to"), "{message}");
         let bad_keys = ["", "has space", "<b>", &"k".repeat(65)];
         for key in bad_keys {
-            let page = ObservedPage { composes: vec![compose(key, &[], "")], ..Default::default() };
+            let page = ObservedPage {
+                composes: vec![compose(key, &[], "")],
+                ..Default::default()
+            };
             assert_eq!(refuse(gmail, page).0, ErrorCode::Invalid, "{key:?}");
         }
-        let dup = ObservedPage { composes: vec![compose("c1", &[], ""), compose("c1", &[], "")], ..Default::default() };
+        let dup = ObservedPage {
+            composes: vec![compose("c1", &[], ""), compose("c1", &[], "")],
+            ..Default::default()
+        };
         assert!(refuse(gmail, dup).1.contains("share"));
-        let many = ObservedPage { composes: (0..=MAX_COMPOSES).map(|i| compose(&format!("c{i}"), &[], "")).collect(), ..Default::default() };
+        let many = ObservedPage {
+            composes: (0..=MAX_COMPOSES)
+                .map(|i| compose(&format!("c{i}"), &[], ""))
+                .collect(),
+            ..Default::default()
+        };
         assert_eq!(refuse(gmail, many).0, ErrorCode::Invalid);
-        let crowd: Vec<String> = (0..=MAX_RECIPIENTS_PER_FIELD).map(|i| format!("p{i}@x.example")).collect();
+        let crowd: Vec<String> = (0..=MAX_RECIPIENTS_PER_FIELD)
+            .map(|i| format!("p{i}@x.example"))
+            .collect();
         let crowd: Vec<&str> = crowd.iter().map(String::as_str).collect();
-        let page = ObservedPage { composes: vec![compose("c1", &crowd, "")], ..Default::default() };
+        let page = ObservedPage {
+            composes: vec![compose("c1", &crowd, "")],
+            ..Default::default()
+        };
         assert_eq!(refuse(gmail, page).0, ErrorCode::Invalid);
-        let page = ObservedPage { composes: vec![compose("c1", &[], &"s".repeat(MAX_SUBJECT_CHARS + 1))], ..Default::default() };
+        let page = ObservedPage {
+            composes: vec![compose("c1", &[], &"s".repeat(MAX_SUBJECT_CHARS + 1))],
+            ..Default::default()
+        };
         assert_eq!(refuse(gmail, page).0, ErrorCode::Invalid);
-        let page = ObservedPage { composes: vec![compose("c1", &[], "a\u{0}b")], ..Default::default() };
+        let page = ObservedPage {
+            composes: vec![compose("c1", &[], "a\u{0}b")],
+            ..Default::default()
+        };
         assert_eq!(refuse(gmail, page).0, ErrorCode::Invalid);
         // Composes on a CRM page make no sense.
-        let page = ObservedPage { composes: vec![compose("c1", &[], "")], ..Default::default() };
-        assert_eq!(refuse("https://acme.my.salesforce.com/", page).0, ErrorCode::Invalid);
+        let page = ObservedPage {
+            composes: vec![compose("c1", &[], "")],
+            ..Default::default()
+        };
+        assert_eq!(
+            refuse("https://acme.my.salesforce.com/", page).0,
+            ErrorCode::Invalid
+        );
     }
 }

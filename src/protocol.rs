@@ -4,14 +4,18 @@
 
 use crate::hosts::HostSpec;
 use crate::limits::MAX_MESSAGE_BYTES;
-use crate::observation::{ObservedPage, Observation};
+use crate::observation::{Observation, ObservedPage};
 use serde::{Deserialize, Serialize};
 
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// What content scripts and extension pages ask the background.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Request {
     /// The host spec for the page at `url` (`null` when Salespane does not work there).
     HostSpec { url: String },
@@ -25,16 +29,32 @@ pub enum Request {
 
 /// What the background answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Response {
-    HostSpec { spec: Option<HostSpec> },
+    HostSpec {
+        spec: Option<Box<HostSpec>>,
+    },
     /// `changed` is false when the observation equals the one already held for the tab.
-    Ack { changed: bool },
-    PanelState { observation: Option<Observation> },
+    Ack {
+        changed: bool,
+    },
+    PanelState {
+        observation: Option<Observation>,
+    },
     /// `cold_start_ms`: the worker's clock when it answered its first message (its time origin
     /// is its start). `answered` counts every message answered so far, this one included.
-    Diagnostics { cold_start_ms: f64, answered: u64 },
-    Error { code: ErrorCode, message: String },
+    Diagnostics {
+        cold_start_ms: f64,
+        answered: u64,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +162,14 @@ mod tests {
                 url: "https://mail.google.com/".into()
             })
         );
-        assert_eq!(decode(r#"{"v":1,"type":"panelState"}"#), Ok(Request::PanelState));
-        assert_eq!(decode(r#"{"type":"diagnostics","v":1}"#), Ok(Request::Diagnostics));
+        assert_eq!(
+            decode(r#"{"v":1,"type":"panelState"}"#),
+            Ok(Request::PanelState)
+        );
+        assert_eq!(
+            decode(r#"{"type":"diagnostics","v":1}"#),
+            Ok(Request::Diagnostics)
+        );
         let observed = decode(
             &json!({"v":1,"type":"observed","url":"https://mail.google.com/","page":{
                 "recordTitle": null,
@@ -151,7 +177,10 @@ mod tests {
             }})
             .to_string(),
         );
-        assert!(matches!(observed, Ok(Request::Observed { .. })), "{observed:?}");
+        assert!(
+            matches!(observed, Ok(Request::Observed { .. })),
+            "{observed:?}"
+        );
     }
 
     #[test]
@@ -159,11 +188,23 @@ mod tests {
         let code = |json: &str| decode(json).unwrap_err().code();
         assert_eq!(code("not json"), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"panelState"}"#), ErrorCode::Malformed);
-        assert_eq!(code(r#"{"v":"1","type":"panelState"}"#), ErrorCode::Malformed);
-        assert_eq!(code(r#"{"v":2,"type":"panelState"}"#), ErrorCode::UnsupportedVersion);
-        assert_eq!(code(r#"{"v":1,"type":"launchMissiles"}"#), ErrorCode::Malformed);
+        assert_eq!(
+            code(r#"{"v":"1","type":"panelState"}"#),
+            ErrorCode::Malformed
+        );
+        assert_eq!(
+            code(r#"{"v":2,"type":"panelState"}"#),
+            ErrorCode::UnsupportedVersion
+        );
+        assert_eq!(
+            code(r#"{"v":1,"type":"launchMissiles"}"#),
+            ErrorCode::Malformed
+        );
         assert_eq!(code(r#"{"v":1,"type":"hostSpec"}"#), ErrorCode::Malformed);
-        assert_eq!(code(r#"{"v":1,"type":"hostSpec","url":7}"#), ErrorCode::Malformed);
+        assert_eq!(
+            code(r#"{"v":1,"type":"hostSpec","url":7}"#),
+            ErrorCode::Malformed
+        );
         assert_eq!(code("null"), ErrorCode::Malformed);
         let huge = format!(
             r#"{{"v":1,"type":"hostSpec","url":"{}"}}"#,
@@ -181,13 +222,20 @@ mod tests {
             answered: 3,
         }))
         .unwrap();
-        assert_eq!(diag, json!({"v":1,"type":"diagnostics","coldStartMs":12.5,"answered":3}));
-        let err = serde_json::to_value(Versioned::new(Response::from(RequestError::NoTab))).unwrap();
+        assert_eq!(
+            diag,
+            json!({"v":1,"type":"diagnostics","coldStartMs":12.5,"answered":3})
+        );
+        let err =
+            serde_json::to_value(Versioned::new(Response::from(RequestError::NoTab))).unwrap();
         assert_eq!(err["type"], "error");
         assert_eq!(err["code"], "noTab");
         assert!(err["message"].as_str().unwrap().contains("tab"));
         let back: Versioned<Response> = serde_json::from_value(diag).unwrap();
         assert_eq!(back.v, 1);
-        assert!(matches!(back.body, Response::Diagnostics { answered: 3, .. }));
+        assert!(matches!(
+            back.body,
+            Response::Diagnostics { answered: 3, .. }
+        ));
     }
 }

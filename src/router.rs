@@ -55,13 +55,16 @@ impl Router {
             Request::HostSpec { url } => {
                 let url = WebUrl::parse(&url).map_err(|e| RequestError::invalid("url", e))?;
                 Ok(Response::HostSpec {
-                    spec: hosts::spec_for_url(&url),
+                    spec: hosts::spec_for_url(&url).map(Box::new),
                 })
             }
             Request::Observed { url, page } => {
                 let tab = sender.tab_id.ok_or(RequestError::NoTab)?;
                 if sender.frame_id.is_some_and(|frame| frame != 0) {
-                    return Err(RequestError::invalid("sender", "only a tab's top frame reports its page"));
+                    return Err(RequestError::invalid(
+                        "sender",
+                        "only a tab's top frame reports its page",
+                    ));
                 }
                 let observation = Observation::from_report(&url, page)?;
                 // A page can only report about itself: its origin must be the sender's.
@@ -69,7 +72,10 @@ impl Router {
                     let same_origin = WebUrl::parse(sender_url)
                         .is_ok_and(|s| WebUrl::parse(&url).is_ok_and(|u| u.origin() == s.origin()));
                     if !same_origin {
-                        return Err(RequestError::invalid("url", "not the sending page's origin"));
+                        return Err(RequestError::invalid(
+                            "url",
+                            "not the sending page's origin",
+                        ));
                     }
                 }
                 let changed = self.tabs.get(&tab) != Some(&observation);
@@ -129,50 +135,93 @@ mod tests {
     #[test]
     fn host_spec_is_answered_for_supported_pages_only() {
         let mut router = Router::new();
-        let answer = ask(&mut router, json!({"v":1,"type":"hostSpec","url":GMAIL}), &Sender::default());
+        let answer = ask(
+            &mut router,
+            json!({"v":1,"type":"hostSpec","url":GMAIL}),
+            &Sender::default(),
+        );
         assert_eq!(answer["type"], "hostSpec");
         assert_eq!(answer["v"], 1);
         assert_eq!(answer["spec"]["host"], "gmail");
-        let none = ask(&mut router, json!({"v":1,"type":"hostSpec","url":"https://example.com/"}), &Sender::default());
+        let none = ask(
+            &mut router,
+            json!({"v":1,"type":"hostSpec","url":"https://example.com/"}),
+            &Sender::default(),
+        );
         assert_eq!(none["spec"], Value::Null);
-        let bad = ask(&mut router, json!({"v":1,"type":"hostSpec","url":"file:///etc/passwd"}), &Sender::default());
+        let bad = ask(
+            &mut router,
+            json!({"v":1,"type":"hostSpec","url":"file:///etc/passwd"}),
+            &Sender::default(),
+        );
         assert_eq!(bad["code"], "invalid");
     }
 
     #[test]
     fn panel_sees_what_its_tab_observed_and_nothing_else() {
         let mut router = Router::new();
-        let compose = json!([{"key":"c1","to":["A@x.example"],"cc":["b@y.example"],"subject":"Hi"}]);
-        let ack = ask(&mut router, observed(GMAIL, compose.clone()), &tab(7, GMAIL));
+        let compose =
+            json!([{"key":"c1","to":["A@x.example"],"cc":["b@y.example"],"subject":"Hi"}]);
+        let ack = ask(
+            &mut router,
+            observed(GMAIL, compose.clone()),
+            &tab(7, GMAIL),
+        );
         assert_eq!(ack, json!({"v":1,"type":"ack","changed":true}));
         let again = ask(&mut router, observed(GMAIL, compose), &tab(7, GMAIL));
         assert_eq!(again["changed"], false);
 
         // The panel iframe lives in tab 7: its sender is that tab, at the extension's URL.
-        let panel = Sender { tab_id: Some(7), frame_id: Some(3), url: Some("chrome-extension://x/panel.html".into()) };
+        let panel = Sender {
+            tab_id: Some(7),
+            frame_id: Some(3),
+            url: Some("chrome-extension://x/panel.html".into()),
+        };
         let state = ask(&mut router, json!({"v":1,"type":"panelState"}), &panel);
         assert_eq!(state["observation"]["host"], "gmail");
-        assert_eq!(state["observation"]["composes"][0]["to"], json!(["a@x.example"]));
-        let other = Sender { tab_id: Some(8), ..panel.clone() };
-        assert_eq!(ask(&mut router, json!({"v":1,"type":"panelState"}), &other)["observation"], Value::Null);
+        assert_eq!(
+            state["observation"]["composes"][0]["to"],
+            json!(["a@x.example"])
+        );
+        let other = Sender {
+            tab_id: Some(8),
+            ..panel.clone()
+        };
+        assert_eq!(
+            ask(&mut router, json!({"v":1,"type":"panelState"}), &other)["observation"],
+            Value::Null
+        );
         let popup = Sender::default();
-        assert_eq!(ask(&mut router, json!({"v":1,"type":"panelState"}), &popup)["code"], "noTab");
+        assert_eq!(
+            ask(&mut router, json!({"v":1,"type":"panelState"}), &popup)["code"],
+            "noTab"
+        );
 
         router.forget_tab(7);
         assert_eq!(router.tab_count(), 0);
-        assert_eq!(ask(&mut router, json!({"v":1,"type":"panelState"}), &panel)["observation"], Value::Null);
+        assert_eq!(
+            ask(&mut router, json!({"v":1,"type":"panelState"}), &panel)["observation"],
+            Value::Null
+        );
     }
 
     #[test]
     fn lightning_navigation_replaces_the_tab_observation() {
         let mut router = Router::new();
         ask(&mut router, observed(LEAD, json!([])), &tab(1, LEAD));
-        let account = "https://acme.lightning.force.com/lightning/r/Account/001A0000006Vm9rIAC/view";
+        let account =
+            "https://acme.lightning.force.com/lightning/r/Account/001A0000006Vm9rIAC/view";
         let ack = ask(&mut router, observed(account, json!([])), &tab(1, LEAD));
         assert_eq!(ack["changed"], true);
-        let panel = Sender { tab_id: Some(1), ..Sender::default() };
+        let panel = Sender {
+            tab_id: Some(1),
+            ..Sender::default()
+        };
         let state = ask(&mut router, json!({"v":1,"type":"panelState"}), &panel);
-        assert_eq!(state["observation"]["host"], HostKind::SalesforceLightning.as_str());
+        assert_eq!(
+            state["observation"]["host"],
+            HostKind::SalesforceLightning.as_str()
+        );
         assert_eq!(state["observation"]["record"]["object"], "Account");
         assert_eq!(state["observation"]["record"]["id"], "001A0000006Vm9rIAC");
     }
@@ -181,9 +230,15 @@ mod tests {
     fn observations_from_the_wrong_place_are_refused() {
         let mut router = Router::new();
         let msg = observed(GMAIL, json!([]));
-        let no_tab = Sender { tab_id: None, ..tab(0, GMAIL) };
+        let no_tab = Sender {
+            tab_id: None,
+            ..tab(0, GMAIL)
+        };
         assert_eq!(ask(&mut router, msg.clone(), &no_tab)["code"], "noTab");
-        let sub_frame = Sender { frame_id: Some(4), ..tab(1, GMAIL) };
+        let sub_frame = Sender {
+            frame_id: Some(4),
+            ..tab(1, GMAIL)
+        };
         assert_eq!(ask(&mut router, msg.clone(), &sub_frame)["code"], "invalid");
         let elsewhere = tab(1, "https://evil.example/");
         assert_eq!(ask(&mut router, msg, &elsewhere)["code"], "invalid");
@@ -198,12 +253,20 @@ mod tests {
         router.handle_json("garbage", &s, || 20.0);
         let diag = router.handle_json(r#"{"v":1,"type":"diagnostics"}"#, &s, || 30.0);
         let diag = serde_json::to_value(diag).unwrap();
-        assert_eq!(diag, json!({"v":1,"type":"diagnostics","coldStartMs":12.0,"answered":3}));
+        assert_eq!(
+            diag,
+            json!({"v":1,"type":"diagnostics","coldStartMs":12.0,"answered":3})
+        );
         let err = serde_json::to_value(router.handle_json("garbage", &s, || 31.0)).unwrap();
-        assert_eq!(err["code"], serde_json::to_value(ErrorCode::Malformed).unwrap());
+        assert_eq!(
+            err["code"],
+            serde_json::to_value(ErrorCode::Malformed).unwrap()
+        );
         // When diagnostics is the very first message, it reports its own answer time.
         let mut fresh = Router::new();
-        let first = serde_json::to_value(fresh.handle_json(r#"{"v":1,"type":"diagnostics"}"#, &s, || 7.5)).unwrap();
+        let first =
+            serde_json::to_value(fresh.handle_json(r#"{"v":1,"type":"diagnostics"}"#, &s, || 7.5))
+                .unwrap();
         assert_eq!(first["coldStartMs"], 7.5);
         assert_eq!(first["answered"], 1);
     }

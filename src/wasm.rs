@@ -43,7 +43,11 @@ pub fn handle_message(
         frame_id,
         url: sender_url,
     };
-    let response = ROUTER.with(|router| router.borrow_mut().handle_json(message_json, &sender, now_ms));
+    let response = ROUTER.with(|router| {
+        router
+            .borrow_mut()
+            .handle_json(message_json, &sender, now_ms)
+    });
     to_js(&response)
 }
 
@@ -59,7 +63,9 @@ pub fn forget_tab(tab_id: i32) {
 pub fn render_panel(state: JsValue, translate: &js_sys::Function) -> Result<(), JsValue> {
     let response: Versioned<Response> = serde_wasm_bindgen::from_value(state)?;
     if response.v != PROTOCOL_VERSION {
-        return Err(JsValue::from_str("the panel and background versions differ; reload the page"));
+        return Err(JsValue::from_str(
+            "the panel and background versions differ; reload the page",
+        ));
     }
     let observation = match response.body {
         Response::PanelState { observation } => observation,

@@ -126,7 +126,9 @@ fn valid_host(host: &str) -> bool {
     if host.starts_with('[') {
         let inner = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
         return inner.is_some_and(|h| {
-            !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         });
     }
     !host.is_empty()
@@ -148,8 +150,9 @@ mod tests {
 
     #[test]
     fn parses_host_port_and_path_without_query() {
-        let url = WebUrl::parse("https://Acme.Lightning.Force.com:8443/lightning/r/Lead/00Q/view?x=1#y")
-            .unwrap();
+        let url =
+            WebUrl::parse("https://Acme.Lightning.Force.com:8443/lightning/r/Lead/00Q/view?x=1#y")
+                .unwrap();
         assert_eq!(url.scheme, Scheme::Https);
         assert_eq!(url.host, "acme.lightning.force.com");
         assert_eq!(url.port, Some(8443));
@@ -166,14 +169,29 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_plain_web_page() {
         assert_eq!(WebUrl::parse("javascript:alert(1)"), Err(UrlError::Scheme));
-        assert_eq!(WebUrl::parse("chrome-extension://abc/panel.html"), Err(UrlError::Scheme));
+        assert_eq!(
+            WebUrl::parse("chrome-extension://abc/panel.html"),
+            Err(UrlError::Scheme)
+        );
         assert_eq!(WebUrl::parse("https://a b.com/"), Err(UrlError::Character));
-        assert_eq!(WebUrl::parse("https://evil.com@mail.google.com/"), Err(UrlError::UserInfo));
-        assert_eq!(WebUrl::parse("https://mail.google.com:0/"), Err(UrlError::Port));
-        assert_eq!(WebUrl::parse("https://mail.google.com:99999/"), Err(UrlError::Port));
+        assert_eq!(
+            WebUrl::parse("https://evil.com@mail.google.com/"),
+            Err(UrlError::UserInfo)
+        );
+        assert_eq!(
+            WebUrl::parse("https://mail.google.com:0/"),
+            Err(UrlError::Port)
+        );
+        assert_eq!(
+            WebUrl::parse("https://mail.google.com:99999/"),
+            Err(UrlError::Port)
+        );
         assert_eq!(WebUrl::parse("https:///x"), Err(UrlError::Host));
         assert_eq!(WebUrl::parse("https://-bad-.com/"), Err(UrlError::Host));
-        assert_eq!(WebUrl::parse("https://mail.google.com\\@x/"), Err(UrlError::Character));
+        assert_eq!(
+            WebUrl::parse("https://mail.google.com\\@x/"),
+            Err(UrlError::Character)
+        );
         assert_eq!(
             WebUrl::parse(&format!("https://a.com/{}", "x".repeat(MAX_URL_BYTES))),
             Err(UrlError::TooLong)

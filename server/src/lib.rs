@@ -24,3 +24,4 @@ pub mod profile;
 pub mod sandbox_mode;
 pub mod scim;
 pub mod teams;
+pub mod users;

@@ -6,7 +6,10 @@ use salespane_sandbox::seed;
 use sqlx::Row;
 
 use crate::app::AppState;
+use crate::error::ApiError;
 use crate::ids::{new_id, now_ms};
+use crate::users::{insert_user, NewUser, Source};
+use salespane_api::me::Role;
 
 pub const PREFIX: &str = "/sfdc";
 
@@ -37,7 +40,7 @@ pub fn router(state: &AppState) -> Router {
 
 /// Creates the seeded orgs' accounts and their admins when missing; points them at this
 /// run's sandbox issuer (its URL carries the port, which may change between runs).
-pub async fn seed_accounts(state: &AppState) -> Result<(), sqlx::Error> {
+pub async fn seed_accounts(state: &AppState) -> Result<(), ApiError> {
     let issuer = &state.settings.idp_issuer;
     for (name, org_id, admin_username, seats) in seeded_accounts() {
         let now = now_ms();
@@ -68,23 +71,40 @@ pub async fn seed_accounts(state: &AppState) -> Result<(), sqlx::Error> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let crm_user_id = seed::user_id(admin_username).map(|id| id.to_string());
-        let user_id = new_id("usr");
-        sqlx::query(
-            "INSERT INTO users (id, account_id, email, name, role, status, holds_seat, crm_user_id, source, created_at, updated_at) VALUES ($1, $2, $3, $4, 'admin', 'active', 1, $5, 'sandbox_seed', $6, $6)",
-        )
-        .bind(&user_id)
-        .bind(&account_id)
-        .bind(admin_username)
-        .bind(admin_username)
-        .bind(crm_user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let admin = NewUser {
+            account_id: account_id.clone(),
+            email: admin_username.to_string(),
+            name: admin_name(admin_username),
+            title: Some("Salesforce administrator".to_string()),
+            phone: None,
+            photo_url: None,
+            role: Role::Admin,
+            crm_user_id: seed::user_id(admin_username).map(|id| id.to_string()),
+            source: Source::SandboxSeed,
+            scim_external_id: None,
+            scim_user_name: None,
+        };
+        insert_user(&mut tx, &admin, true).await?;
         tx.commit().await?;
         tracing::info!(account = name, admin = admin_username, "seeded sandbox account");
     }
     Ok(())
+}
+
+/// "ada.admin@acme.example" → "Ada Admin".
+fn admin_name(username: &str) -> String {
+    let local = username.split('@').next().unwrap_or(username);
+    local
+        .split('.')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What to tell a newcomer once the sandbox is up.

@@ -1,6 +1,8 @@
 //! Gmail (mail.google.com). Hooks from host-dom.md (InboxSDK, gmail.js, mail-tracker).
 
-use super::{list, ComposeHooks, HostKind, HostSpec, PanelSlot, Placement, RecipientField, SPEC_VERSION};
+use super::{
+    list, ComposeHooks, HostKind, HostSpec, PanelSlot, Placement, RecipientField, SPEC_VERSION,
+};
 
 fn recipients(field: &str) -> RecipientField {
     RecipientField {

@@ -184,7 +184,10 @@ mod tests {
 
     #[test]
     fn urls_map_to_their_host() {
-        assert_eq!(host_of("https://mail.google.com/mail/u/0/#inbox"), Some(HostKind::Gmail));
+        assert_eq!(
+            host_of("https://mail.google.com/mail/u/0/#inbox"),
+            Some(HostKind::Gmail)
+        );
         for outlook in [
             "https://outlook.office.com/mail/",
             "https://outlook.office365.com/mail/inbox",
@@ -200,7 +203,10 @@ mod tests {
             host_of("https://acme.my.salesforce.com/00Q5g00000AbCdE"),
             Some(HostKind::SalesforceClassic)
         );
-        assert_eq!(host_of("https://na1.salesforce.com/001"), Some(HostKind::SalesforceClassic));
+        assert_eq!(
+            host_of("https://na1.salesforce.com/001"),
+            Some(HostKind::SalesforceClassic)
+        );
         assert_eq!(host_of("https://salesforce.com/"), None);
         assert_eq!(host_of("https://lightning.force.com/"), None);
         assert_eq!(host_of("https://evilsalesforce.com/"), None);
@@ -215,7 +221,10 @@ mod tests {
             assert_eq!(spec.host, kind);
             assert_eq!(spec.version, SPEC_VERSION);
             assert!(!spec.hostnames.is_empty());
-            assert!(!spec.panel.containers.is_empty(), "{kind:?} has no panel slot");
+            assert!(
+                !spec.panel.containers.is_empty(),
+                "{kind:?} has no panel slot"
+            );
             let mail = matches!(kind, HostKind::Gmail | HostKind::Outlook);
             assert_eq!(spec.compose.is_some(), mail, "{kind:?}");
             assert_eq!(spec.record.is_some(), !mail, "{kind:?}");
@@ -264,10 +273,14 @@ mod tests {
                 lists.extend([&c.root, &c.subject, &c.body, &c.send]);
             }
             for list in lists {
-                let first_class_only = list.iter().position(|s| !s.contains('[') && s.contains('.'));
+                let first_class_only = list
+                    .iter()
+                    .position(|s| !s.contains('[') && s.contains('.'));
                 if let Some(i) = first_class_only {
                     assert!(
-                        list[i..].iter().all(|s| !s.contains("[role") && !s.contains("[aria-label")),
+                        list[i..]
+                            .iter()
+                            .all(|s| !s.contains("[role") && !s.contains("[aria-label")),
                         "{kind:?}: {list:?}"
                     );
                 }
@@ -287,12 +300,18 @@ mod tests {
         assert_eq!(gmail.panel.containers, ["div.aUx"]);
         let outlook = HostKind::Outlook.spec();
         assert_eq!(outlook.panel.containers[0], "[role=complementary]");
-        assert_eq!(outlook.panel.containers[1], "div[aria-label=\"Reading Pane\"]");
+        assert_eq!(
+            outlook.panel.containers[1],
+            "div[aria-label=\"Reading Pane\"]"
+        );
         let c = outlook.compose.as_ref().unwrap();
         assert_eq!(c.subject[0], "input[aria-label=\"Add a subject\"]");
         assert_eq!(c.to.address_attributes[0], "title");
         let lightning = HostKind::SalesforceLightning.spec();
-        assert_eq!(lightning.panel.containers[0], "div.windowViewMode-normal.active");
+        assert_eq!(
+            lightning.panel.containers[0],
+            "div.windowViewMode-normal.active"
+        );
         assert_eq!(lightning.panel.placement, Placement::Append);
         let classic = HostKind::SalesforceClassic.spec();
         assert_eq!(classic.panel.containers[0], "#bodyCell");

@@ -1,12 +1,16 @@
 //! Outlook on the web (office.com, office365.com, live.com). Hooks from host-dom.md (toggl,
 //! evicypher, common use). Aria labels are localized, so the French ones follow the English.
 
-use super::{list, ComposeHooks, HostKind, HostSpec, PanelSlot, Placement, RecipientField, SPEC_VERSION};
+use super::{
+    list, ComposeHooks, HostKind, HostSpec, PanelSlot, Placement, RecipientField, SPEC_VERSION,
+};
 
 fn recipients(labels: &[&str]) -> RecipientField {
     let mut chips: Vec<String> = labels
         .iter()
-        .map(|label| format!("div[aria-label=\"{label}\"][contenteditable=true] span[title*=\"@\"]"))
+        .map(|label| {
+            format!("div[aria-label=\"{label}\"][contenteditable=true] span[title*=\"@\"]")
+        })
         .collect();
     chips.extend(
         labels

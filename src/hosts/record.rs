@@ -91,22 +91,34 @@ mod tests {
         let lightning = HostKind::SalesforceLightning;
         let base = "https://acme.lightning.force.com";
         assert_eq!(
-            record_at(lightning, &format!("{base}/lightning/r/Lead/{LEAD_15}/view")),
+            record_at(
+                lightning,
+                &format!("{base}/lightning/r/Lead/{LEAD_15}/view")
+            ),
             Some(("Lead".into(), lead_18()))
         );
         assert_eq!(
-            record_at(lightning, &format!("{base}/lightning/r/Lead/{}/view?ws=1", lead_18())),
+            record_at(
+                lightning,
+                &format!("{base}/lightning/r/Lead/{}/view?ws=1", lead_18())
+            ),
             Some(("Lead".into(), lead_18()))
         );
         // Object from the key prefix when the URL has none.
         assert_eq!(
-            record_at(lightning, &format!("{base}/lightning/r/001A0000006Vm9rIAC/view")),
+            record_at(
+                lightning,
+                &format!("{base}/lightning/r/001A0000006Vm9rIAC/view")
+            ),
             Some(("Account".into(), "001A0000006Vm9rIAC".into()))
         );
         // Custom objects keep their API name.
         assert_eq!(
-            record_at(lightning, &format!("{base}/lightning/r/Invoice__c/a015g00000XyZaB/view"))
-                .map(|r| r.0),
+            record_at(
+                lightning,
+                &format!("{base}/lightning/r/Invoice__c/a015g00000XyZaB/view")
+            )
+            .map(|r| r.0),
             Some("Invoice__c".into())
         );
     }
@@ -126,7 +138,11 @@ mod tests {
             // Wrong checksum on an 18-character id.
             "/lightning/r/Lead/00Q5g00000AbCdEAAA/view",
         ] {
-            assert_eq!(record_at(lightning, &format!("{base}{path}")), None, "{path}");
+            assert_eq!(
+                record_at(lightning, &format!("{base}{path}")),
+                None,
+                "{path}"
+            );
         }
     }
 
@@ -134,14 +150,29 @@ mod tests {
     fn classic_record_pages() {
         let classic = HostKind::SalesforceClassic;
         assert_eq!(
-            record_at(classic, &format!("https://acme.my.salesforce.com/{LEAD_15}")),
+            record_at(
+                classic,
+                &format!("https://acme.my.salesforce.com/{LEAD_15}")
+            ),
             Some(("Lead".into(), lead_18()))
         );
         assert_eq!(
-            record_at(classic, "https://na1.salesforce.com/006A0000006Vm9r/?retURL=%2Fhome"),
-            Some(("Opportunity".into(), SfId::parse("006A0000006Vm9r").unwrap().to_string()))
+            record_at(
+                classic,
+                "https://na1.salesforce.com/006A0000006Vm9r/?retURL=%2Fhome"
+            ),
+            Some((
+                "Opportunity".into(),
+                SfId::parse("006A0000006Vm9r").unwrap().to_string()
+            ))
         );
-        for path in ["/home/home.jsp", "/", "/abcdefghijklmno", "/00Q5g00000AbCdE/e", "/00Q"] {
+        for path in [
+            "/home/home.jsp",
+            "/",
+            "/abcdefghijklmno",
+            "/00Q5g00000AbCdE/e",
+            "/00Q",
+        ] {
             assert_eq!(
                 record_at(classic, &format!("https://acme.my.salesforce.com{path}")),
                 None,
@@ -152,6 +183,9 @@ mod tests {
 
     #[test]
     fn mail_hosts_have_no_records() {
-        assert_eq!(record_at(HostKind::Gmail, "https://mail.google.com/00Q5g00000AbCdE"), None);
+        assert_eq!(
+            record_at(HostKind::Gmail, "https://mail.google.com/00Q5g00000AbCdE"),
+            None
+        );
     }
 }

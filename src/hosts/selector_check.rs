@@ -10,7 +10,10 @@ pub fn check(selector: &str) -> Result<(), String> {
     };
     parser.selector_list()?;
     if parser.pos != parser.chars.len() {
-        return Err(format!("unexpected `{}` at {}", parser.chars[parser.pos], parser.pos));
+        return Err(format!(
+            "unexpected `{}` at {}",
+            parser.chars[parser.pos], parser.pos
+        ));
     }
     Ok(())
 }

@@ -7,7 +7,11 @@ use web_sys::{Document, Element};
 
 /// Replaces the document's `#salespane-panel` (or appends to `<body>`) with `tree`.
 /// `translate(name, substitutions)` returns a `_locales` message.
-pub fn render(document: &Document, tree: &Node, translate: &js_sys::Function) -> Result<(), JsValue> {
+pub fn render(
+    document: &Document,
+    tree: &Node,
+    translate: &js_sys::Function,
+) -> Result<(), JsValue> {
     let built = build(document, tree, translate)?;
     match document.get_element_by_id("salespane-panel") {
         Some(old) => old.replace_with_with_node_1(&built),
@@ -20,7 +24,11 @@ pub fn render(document: &Document, tree: &Node, translate: &js_sys::Function) ->
     }
 }
 
-fn build(document: &Document, node: &Node, translate: &js_sys::Function) -> Result<Element, JsValue> {
+fn build(
+    document: &Document,
+    node: &Node,
+    translate: &js_sys::Function,
+) -> Result<Element, JsValue> {
     let element = document.create_element(node.tag)?;
     for (name, value) in &node.attributes {
         element.set_attribute(name, value)?;

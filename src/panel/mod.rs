@@ -61,7 +61,9 @@ impl Node {
 
     /// A field for tests and scripts: `data-testid` names it, `data-value` holds the value.
     fn field(testid: &'static str, value: &str) -> Node {
-        Node::new("dd").attr("data-testid", testid).attr("data-value", value)
+        Node::new("dd")
+            .attr("data-testid", testid)
+            .attr("data-value", value)
     }
 
     /// Depth-first search by `data-testid`, for tests.
@@ -125,14 +127,16 @@ pub fn view(observation: Option<&Observation>) -> Node {
             .child(Node::new("p").attr("class", "note").message("panelWaiting"));
     };
     let header = header.child(
-        Node::new("dl").child(Node::new("dt").message("panelHostLabel")).child(
-            Node::field("host", obs.host.as_str()).message(host_message(obs.host)),
-        ),
+        Node::new("dl")
+            .child(Node::new("dt").message("panelHostLabel"))
+            .child(Node::field("host", obs.host.as_str()).message(host_message(obs.host))),
     );
     let main = main.attr("data-state", "ready").child(header);
     match obs.host {
         HostKind::Gmail | HostKind::Outlook => main.child(composes_section(&obs.composes)),
-        HostKind::SalesforceLightning | HostKind::SalesforceClassic => main.child(record_section(obs)),
+        HostKind::SalesforceLightning | HostKind::SalesforceClassic => {
+            main.child(record_section(obs))
+        }
     }
 }
 
@@ -141,13 +145,19 @@ fn record_section(obs: &Observation) -> Node {
         .attr("data-testid", "record")
         .child(Node::new("h2").message("panelRecordHeading"));
     let Some(shown) = &obs.record else {
-        return section.child(Node::new("p").attr("class", "note").message("panelNoRecord"));
+        return section.child(
+            Node::new("p")
+                .attr("class", "note")
+                .message("panelNoRecord"),
+        );
     };
     let mut list = Node::new("dl")
         .child(Node::new("dt").message("panelRecordObject"))
         .child(Node::field("record-object", &shown.record.object).data(shown.record.object.clone()))
         .child(Node::new("dt").message("panelRecordId"))
-        .child(Node::field("record-id", shown.record.id.as_str()).data(shown.record.id.to_string()));
+        .child(
+            Node::field("record-id", shown.record.id.as_str()).data(shown.record.id.to_string()),
+        );
     if let Some(title) = &shown.title {
         list = list
             .child(Node::new("dt").message("panelRecordName"))
@@ -161,7 +171,11 @@ fn composes_section(composes: &[Compose]) -> Node {
         .attr("data-testid", "composes")
         .child(Node::new("h2").message("panelComposesHeading"));
     if composes.is_empty() {
-        return section.child(Node::new("p").attr("class", "note").message("panelNoCompose"));
+        return section.child(
+            Node::new("p")
+                .attr("class", "note")
+                .message("panelNoCompose"),
+        );
     }
     for (i, compose) in composes.iter().enumerate() {
         let recipients = compose.recipients_value();
@@ -179,7 +193,9 @@ fn composes_section(composes: &[Compose]) -> Node {
             Node::new("article")
                 .attr("data-testid", "compose")
                 .attr("data-key", compose.key.clone())
-                .child(Node::new("h3").message_with("panelComposeHeading", vec![(i + 1).to_string()]))
+                .child(
+                    Node::new("h3").message_with("panelComposeHeading", vec![(i + 1).to_string()]),
+                )
                 .child(
                     Node::new("dl")
                         .child(Node::new("dt").message("panelRecipients"))
@@ -235,7 +251,10 @@ mod tests {
                     subject: Some("Hello <b>there</b>".into()),
                     ..Default::default()
                 },
-                ObservedCompose { key: "c2".into(), ..Default::default() },
+                ObservedCompose {
+                    key: "c2".into(),
+                    ..Default::default()
+                },
             ],
         };
         let obs = Observation::from_report("https://outlook.office.com/mail/", page).unwrap();
@@ -248,14 +267,20 @@ mod tests {
         assert_eq!(values(&tree, "subject"), ["Hello <b>there</b>", ""]);
         let mut subjects = Vec::new();
         tree.find_all("subject", &mut subjects);
-        assert_eq!(subjects[0].text, Some(Text::Data("Hello <b>there</b>".into())));
+        assert_eq!(
+            subjects[0].text,
+            Some(Text::Data("Hello <b>there</b>".into()))
+        );
     }
 
     #[test]
     fn record_page_shows_object_and_eighteen_character_id() {
         let obs = Observation::from_report(
             "https://acme.my.salesforce.com/00Q5g00000AbCdE",
-            ObservedPage { record_title: Some("Jane Doe".into()), composes: vec![] },
+            ObservedPage {
+                record_title: Some("Jane Doe".into()),
+                composes: vec![],
+            },
         )
         .unwrap();
         let tree = view(Some(&obs));
@@ -270,11 +295,16 @@ mod tests {
     #[test]
     fn every_message_exists_in_english_and_french() {
         let en: serde_json::Value =
-            serde_json::from_str(include_str!("../../extension/_locales/en/messages.json")).unwrap();
+            serde_json::from_str(include_str!("../../extension/_locales/en/messages.json"))
+                .unwrap();
         let fr: serde_json::Value =
-            serde_json::from_str(include_str!("../../extension/_locales/fr/messages.json")).unwrap();
+            serde_json::from_str(include_str!("../../extension/_locales/fr/messages.json"))
+                .unwrap();
         let mut used = Vec::new();
-        for host in ["https://mail.google.com/", "https://acme.lightning.force.com/lightning/page/home"] {
+        for host in [
+            "https://mail.google.com/",
+            "https://acme.lightning.force.com/lightning/page/home",
+        ] {
             let obs = Observation::from_report(host, ObservedPage::default()).unwrap();
             messages_used(&view(Some(&obs)), &mut used);
         }
@@ -284,7 +314,10 @@ mod tests {
         }
         for name in MESSAGES {
             for (lang, locale) in [("en", &en), ("fr", &fr)] {
-                assert!(locale[name]["message"].is_string(), "{name} missing in {lang}");
+                assert!(
+                    locale[name]["message"].is_string(),
+                    "{name} missing in {lang}"
+                );
             }
         }
         // And the two locales hold the same names.

@@ -104,14 +104,24 @@ pub fn build(release: bool) -> Result<DistPaths> {
         cargo.arg("--release");
     }
     run_command(&mut cargo)?;
-    let raw_wasm = target_dir.join(WASM_TARGET).join(profile).join("salespane.wasm");
+    let raw_wasm = target_dir
+        .join(WASM_TARGET)
+        .join(profile)
+        .join("salespane.wasm");
 
     let glue = target_dir.join("salespane-glue");
     recreate_dir(&glue)?;
     println!("dist: wasm-bindgen {pinned} --target web");
     run_command(
         Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-name", OUT_NAME, "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                OUT_NAME,
+                "--out-dir",
+            ])
             .arg(&glue)
             .arg(&raw_wasm),
     )?;
@@ -153,7 +163,10 @@ pub fn build(release: bool) -> Result<DistPaths> {
             fs::copy(glue.join(&name), folder.join(&name))
                 .with_context(|| format!("copying {name} into {}", folder.display()))?;
         }
-        write_json(&folder.join("manifest.json"), &manifest_for(&manifest, browser, false))?;
+        write_json(
+            &folder.join("manifest.json"),
+            &manifest_for(&manifest, browser, false),
+        )?;
         folders.push(folder);
     }
     let paths = DistPaths {
@@ -192,7 +205,10 @@ fn pinned_wasm_bindgen(cargo_toml: &Path) -> Result<String> {
                 return Ok(version[..end].to_string());
             }
         }
-        bail!("{}: wasm-bindgen must be pinned exactly, as `wasm-bindgen = \"=X.Y.Z\"`", cargo_toml.display());
+        bail!(
+            "{}: wasm-bindgen must be pinned exactly, as `wasm-bindgen = \"=X.Y.Z\"`",
+            cargo_toml.display()
+        );
     }
     bail!("{} has no wasm-bindgen dependency", cargo_toml.display())
 }
@@ -218,9 +234,13 @@ fn cargo_target_dir(root: &Path) -> Result<PathBuf> {
         .output()
         .context("running cargo metadata")?;
     if !output.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    let metadata: Value = serde_json::from_slice(&output.stdout).context("reading cargo metadata")?;
+    let metadata: Value =
+        serde_json::from_slice(&output.stdout).context("reading cargo metadata")?;
     metadata["target_directory"]
         .as_str()
         .map(PathBuf::from)
@@ -297,7 +317,8 @@ fn sorted_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
 
 /// Zips a folder (stable order, fixed timestamps); `manifest` replaces its manifest.json.
 fn zip_folder(folder: &Path, archive: &Path, manifest: Option<Value>) -> Result<()> {
-    let file = fs::File::create(archive).with_context(|| format!("creating {}", archive.display()))?;
+    let file =
+        fs::File::create(archive).with_context(|| format!("creating {}", archive.display()))?;
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -319,7 +340,8 @@ fn zip_folder(folder: &Path, archive: &Path, manifest: Option<Value>) -> Result<
             }
         }
     }
-    zip.finish().with_context(|| format!("writing {}", archive.display()))?;
+    zip.finish()
+        .with_context(|| format!("writing {}", archive.display()))?;
     Ok(())
 }
 
@@ -348,11 +370,29 @@ fn print_sizes(paths: &DistPaths) -> Result<()> {
     let gzipped = gz.finish()?.len();
     let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     println!("dist: sizes");
-    println!("  {OUT_NAME}_bg.wasm  {:>9} bytes raw, {:>9} bytes gzip", wasm.len(), gzipped);
-    println!("  {OUT_NAME}.js       {:>9} bytes", size(&paths.chrome.join(format!("{OUT_NAME}.js"))));
-    println!("  content.js         {:>9} bytes", size(&paths.chrome.join("content.js")));
-    println!("  {:<18} {:>9} bytes", "salespane-chrome.zip", size(&paths.chrome_zip));
-    println!("  {:<18} {:>9} bytes", "salespane-firefox.zip", size(&paths.firefox_zip));
+    println!(
+        "  {OUT_NAME}_bg.wasm  {:>9} bytes raw, {:>9} bytes gzip",
+        wasm.len(),
+        gzipped
+    );
+    println!(
+        "  {OUT_NAME}.js       {:>9} bytes",
+        size(&paths.chrome.join(format!("{OUT_NAME}.js")))
+    );
+    println!(
+        "  content.js         {:>9} bytes",
+        size(&paths.chrome.join("content.js"))
+    );
+    println!(
+        "  {:<18} {:>9} bytes",
+        "salespane-chrome.zip",
+        size(&paths.chrome_zip)
+    );
+    println!(
+        "  {:<18} {:>9} bytes",
+        "salespane-firefox.zip",
+        size(&paths.firefox_zip)
+    );
     Ok(())
 }
 
@@ -383,7 +423,9 @@ mod tests {
         assert_eq!(chrome["key"], "abc");
         assert!(chrome.get("browser_specific_settings").is_none());
         assert!(chrome["background"].get("scripts").is_none());
-        assert!(manifest_for(&source, Browser::Chrome, true).get("key").is_none());
+        assert!(manifest_for(&source, Browser::Chrome, true)
+            .get("key")
+            .is_none());
         let firefox = manifest_for(&source, Browser::Firefox, false);
         assert!(firefox.get("key").is_none());
         assert_eq!(firefox["browser_specific_settings"]["gecko"]["id"], "x@y");
@@ -396,7 +438,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-dist-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let toml = dir.join("Cargo.toml");
-        fs::write(&toml, "[dependencies]\nwasm-bindgen-futures = \"0.4\"\nwasm-bindgen = \"=0.2.130\"\n").unwrap();
+        fs::write(
+            &toml,
+            "[dependencies]\nwasm-bindgen-futures = \"0.4\"\nwasm-bindgen = \"=0.2.130\"\n",
+        )
+        .unwrap();
         assert_eq!(pinned_wasm_bindgen(&toml).unwrap(), "0.2.130");
         fs::write(&toml, "[dependencies]\nwasm-bindgen = \"0.2\"\n").unwrap();
         assert!(pinned_wasm_bindgen(&toml).is_err());

@@ -97,7 +97,10 @@ fn ensure_wasm_target() -> Result<()> {
         "rustup is needed to add the wasm32 target: install Rust with rustup (https://rustup.rs), \
          then run `rustup target add wasm32-unknown-unknown`"
     })?;
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         println!("setup: rust target wasm32-unknown-unknown: present");
         return Ok(());
     }
@@ -176,7 +179,9 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         return Ok(());
     }
     let list = packages.join(" ");
-    let is_root = output_of("id", &["-u"]).map(|u| u.trim() == "0").unwrap_or(false);
+    let is_root = output_of("id", &["-u"])
+        .map(|u| u.trim() == "0")
+        .unwrap_or(false);
     if !is_root || find_program("apt-get").is_none() {
         bail!(
             "missing Debian packages: {list}. Install them, then run this again:\n  \
@@ -235,7 +240,9 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 /// `salespane` (password `salespane`, CREATEDB) exists, and returns an admin URL from which
 /// the server tests create their own databases.
 pub fn ensure_postgres() -> Result<String> {
-    let is_root = output_of("id", &["-u"]).map(|u| u.trim() == "0").unwrap_or(false);
+    let is_root = output_of("id", &["-u"])
+        .map(|u| u.trim() == "0")
+        .unwrap_or(false);
     let Some(bin_dir) = postgres_bin_dir() else {
         bail!(
             "PostgreSQL is not installed: run `cargo xtask test` as root (it installs it) or \
@@ -288,7 +295,15 @@ pub fn ensure_postgres() -> Result<String> {
            CREATE ROLE salespane LOGIN PASSWORD 'salespane' CREATEDB; \
          ELSE ALTER ROLE salespane LOGIN PASSWORD 'salespane' CREATEDB; END IF; END $$;";
     let status = Command::new("runuser")
-        .args(["-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+        ])
         .args(["-p", &port, "-c", sql])
         .stdout(Stdio::null())
         .status()
@@ -361,7 +376,11 @@ fn output_of(program: &str, args: &[&str]) -> Result<String> {
         .output()
         .with_context(|| format!("running `{program}`"))?;
     if !output.status.success() {
-        bail!("`{program} {}` exited with {}", args.join(" "), output.status);
+        bail!(
+            "`{program} {}` exited with {}",
+            args.join(" "),
+            output.status
+        );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

@@ -98,7 +98,11 @@ pub fn run(args: &[String]) -> Result<()> {
         };
         println!(
             "==> {stage}: {} in {:.0}s",
-            if outcome.result.is_ok() { "passed" } else { "FAILED" },
+            if outcome.result.is_ok() {
+                "passed"
+            } else {
+                "FAILED"
+            },
             outcome.seconds
         );
         if let Err(err) = &outcome.result {
@@ -106,7 +110,10 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         outcomes.push(outcome);
     }
-    println!("\n==> summary ({:.0}s in all)", started.elapsed().as_secs_f64());
+    println!(
+        "\n==> summary ({:.0}s in all)",
+        started.elapsed().as_secs_f64()
+    );
     for outcome in &outcomes {
         match &outcome.result {
             Ok(()) => println!("  {:<5} passed  {:>5.0}s", outcome.stage, outcome.seconds),
@@ -119,7 +126,10 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    println!("stages: {} passed, {failed} failed", outcomes.len() - failed);
+    println!(
+        "stages: {} passed, {failed} failed",
+        outcomes.len() - failed
+    );
     if failed > 0 {
         bail!("{failed} stage(s) failed");
     }
@@ -141,7 +151,14 @@ fn lint(root: &Path) -> Result<()> {
         ("cargo fmt --all --check", vec!["fmt", "--all", "--check"]),
         (
             "cargo clippy --workspace --all-targets",
-            vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            vec![
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
         (
             "cargo clippy (wasm32: salespane, salespane-api)",
@@ -180,19 +197,18 @@ fn unit(root: &Path) -> Result<()> {
 }
 
 fn dist(root: &Path) -> Result<()> {
-    crate::dist::build(true)?;
-    web_ext_lint(root)
+    let paths = crate::dist::build(true)?;
+    web_ext_lint(root, &paths.firefox)
 }
 
 /// `web-ext lint` on the Firefox build; fails on any error (warnings are printed).
-pub fn web_ext_lint(root: &Path) -> Result<()> {
+pub fn web_ext_lint(root: &Path, source: &Path) -> Result<()> {
     let web_ext = root.join("node_modules").join(".bin").join("web-ext");
-    let source = root.join("dist").join("firefox");
     println!("    web-ext lint --source-dir {}", source.display());
     let status = Command::new(&web_ext)
         .arg("lint")
         .arg("--source-dir")
-        .arg(&source)
+        .arg(source)
         .arg("--no-config-discovery")
         .current_dir(root)
         .status()
@@ -209,12 +225,13 @@ pub fn web_ext_lint(root: &Path) -> Result<()> {
 }
 
 fn e2e(root: &Path, build_dist: bool) -> Result<()> {
-    if build_dist {
-        crate::dist::build(true)?;
-    }
+    let dist = if build_dist {
+        crate::dist::build(true)?.dist
+    } else {
+        root.join("dist")
+    };
     let server_built = cargo(root, &["build", "-p", "salespane-server"], &[]);
     let server_bin = server_bin(root);
-    let dist = root.join("dist");
     let tests = cargo(
         root,
         &["test", "-p", "salespane-e2e", "--", "--test-threads=2"],
