@@ -55,7 +55,14 @@ browserApi.runtime.onConnect.addListener((port) => {
       if (ports.size === 0) panelPorts.delete(tabId);
     }
   });
-  ready.then(() => port.postMessage(panelState(port)));
+  ready.then(() => {
+    const state = panelState(port);
+    port.postMessage(state);
+    // Nothing known for this tab: this background was restarted since the page last reported.
+    if (state && state.type === 'panelState' && !state.observation) {
+      browserApi.tabs.sendMessage(tabId, core.reobserveMessage(), { frameId: 0 }).catch(() => {});
+    }
+  });
 });
 
 browserApi.tabs.onRemoved.addListener((tabId) => {

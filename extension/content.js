@@ -208,10 +208,20 @@
     addEventListener('hashchange', schedule);
     document.addEventListener('input', schedule, true);
     timer = setInterval(schedule, 1000);
+    browserApi.runtime.onMessage.addListener(onBackgroundMessage);
     schedule();
   }
 
+  // A restarted background asks for the page again.
+  function onBackgroundMessage(message) {
+    if (message && message.v === V && message.type === 'reobserve') {
+      lastReport = '';
+      schedule();
+    }
+  }
+
   function stop() {
+    browserApi.runtime.onMessage.removeListener(onBackgroundMessage);
     if (observer) observer.disconnect();
     clearInterval(timer);
     removeEventListener('popstate', schedule);

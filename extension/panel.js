@@ -9,12 +9,23 @@ const translate = (name, substitutions) => browserApi.message(name, substitution
 
 document.documentElement.lang = browserApi.i18n.getUILanguage();
 
-// The background posts the tab's state on connect and again whenever the tab's page changes.
-const port = browserApi.runtime.connect({ name: 'panel' });
 let latest = null;
-port.onMessage.addListener((state) => {
+
+function show(state) {
   latest = state;
   ready.then(() => {
     if (state === latest) renderPanel(state, translate);
   }).catch((error) => console.info('Salespane panel could not render:', error));
-});
+}
+
+// The background posts the tab's state on connect and again whenever the tab's page changes.
+// The browser stops an idle background, which closes the port: connect again, which wakes it.
+function connect() {
+  const port = browserApi.runtime.connect({ name: 'panel' });
+  port.onMessage.addListener(show);
+  port.onDisconnect.addListener(() => {
+    if (browserApi.alive()) setTimeout(connect, 500);
+  });
+}
+
+connect();

@@ -68,6 +68,15 @@ pub enum ErrorCode {
     UnsupportedPage,
 }
 
+/// What the background asks a content script (sent with `tabs.sendMessage` to a tab's top frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ToContent {
+    /// Report the page again even if it did not change: a restarted background has lost what
+    /// it knew (an idle service worker or event page is stopped by the browser).
+    Reobserve,
+}
+
 /// Why a request was refused. Messages say what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -231,6 +240,8 @@ mod tests {
         assert_eq!(err["type"], "error");
         assert_eq!(err["code"], "noTab");
         assert!(err["message"].as_str().unwrap().contains("tab"));
+        let reobserve = serde_json::to_value(Versioned::new(ToContent::Reobserve)).unwrap();
+        assert_eq!(reobserve, json!({"v":1,"type":"reobserve"}));
         let back: Versioned<Response> = serde_json::from_value(diag).unwrap();
         assert_eq!(back.v, 1);
         assert!(matches!(

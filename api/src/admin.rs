@@ -89,3 +89,66 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
 }
+
+/// A Salesforce connection a user made, as admins see it (`GET /api/v1/admin/crm/connection`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrmConnectionInfo {
+    pub id: String,
+    /// The sales user who connected it.
+    pub user_id: String,
+    pub user_email: String,
+    pub crm_user_id: String,
+    pub crm_username: String,
+    pub crm_email: String,
+    /// The Salesforce user's profile has "API Enabled".
+    pub api_enabled: bool,
+    /// `active`, `failed` (sign in to Salesforce again) or `revoked`.
+    pub status: String,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+}
+
+/// `GET /api/v1/admin/crm/connection`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamSyncStatus {
+    /// The connection used for team sync, when chosen.
+    pub team_sync: Option<CrmConnectionInfo>,
+    /// True when team sync is chosen and its connection works.
+    pub connected: bool,
+    /// Connections of the account's users that could be chosen.
+    pub candidates: Vec<CrmConnectionInfo>,
+    /// What to do next, for a person, when not connected.
+    pub hint: Option<String>,
+}
+
+/// `PUT /api/v1/admin/crm/connection`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChooseTeamSync {
+    pub connection_id: String,
+}
+
+/// `POST /api/v1/admin/users/refresh`: what refreshing sales users from the CRM did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshReport {
+    /// CRM-linked users looked up.
+    pub checked: i64,
+    /// Users whose details changed.
+    pub updated: i64,
+    /// Users deactivated because they are inactive (or gone) in the CRM.
+    pub deactivated: i64,
+    /// CRM users Salesforce no longer knows.
+    pub missing: i64,
+    pub seats: Seats,
+}
+
+/// `POST /api/v1/admin/crm/connection/reset`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetResult {
+    pub status: TeamSyncStatus,
+    pub refresh: RefreshReport,
+}

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod error;
 pub mod me;
 pub mod profile;
+pub mod settings;
 pub mod sfid;
 
 /// Version prefix of every API path.

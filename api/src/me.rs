@@ -129,3 +129,49 @@ pub struct CrmOwner {
     pub crm_user_id: String,
     pub via: OwnerVia,
 }
+
+/// `POST /api/v1/me/crm-connection/start`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectStart {
+    /// Open this in the browser: Salesforce's sign-in, which comes back to the server.
+    pub authorize_url: String,
+}
+
+/// A Salesforce user the signed-in user may say they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrmUserCandidate {
+    pub crm_user_id: String,
+    pub username: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// `GET /api/v1/me/crm-connection`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyCrmConnection {
+    pub connected: bool,
+    /// `none`, `active`, `failed` (sign in to Salesforce again) or `revoked`.
+    pub status: String,
+    pub connection_id: Option<String>,
+    pub crm_user_id: Option<String>,
+    pub crm_username: Option<String>,
+    pub crm_email: Option<String>,
+    pub api_enabled: bool,
+    pub last_error: Option<String>,
+    /// The connected Salesforce user's email differs from yours: say which Salesforce user
+    /// you are (`POST /api/v1/me/crm-user`).
+    pub needs_confirmation: bool,
+    pub candidates: Vec<CrmUserCandidate>,
+    /// True when this connection is the account's team-sync connection.
+    pub is_team_sync: bool,
+}
+
+/// `POST /api/v1/me/crm-user`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConfirmCrmUser {
+    pub crm_user_id: String,
+}

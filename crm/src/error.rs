@@ -23,7 +23,9 @@ pub enum CrmError {
     Upstream { status: u16, message: String },
     #[error("Salesforce did not answer within {seconds} s: try again later")]
     Timeout { seconds: u64 },
-    #[error("could not reach Salesforce ({0}): check the network and the configured Salesforce URLs")]
+    #[error(
+        "could not reach Salesforce ({0}): check the network and the configured Salesforce URLs"
+    )]
     Network(String),
     #[error("Salesforce sent a response Salespane could not read ({0}): try again later, and report it if it persists")]
     MalformedResponse(String),
@@ -37,7 +39,10 @@ impl CrmError {
 
     /// Retrying the same call later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, CrmError::Upstream { .. } | CrmError::Timeout { .. } | CrmError::Network(_))
+        matches!(
+            self,
+            CrmError::Upstream { .. } | CrmError::Timeout { .. } | CrmError::Network(_)
+        )
     }
 
     /// The Salesforce `errorCode` (or OAuth `error`) when Salesforce gave one.
@@ -53,7 +58,9 @@ impl CrmError {
 
     pub(crate) fn from_reqwest(e: reqwest::Error, timeout: Duration) -> CrmError {
         if e.is_timeout() {
-            CrmError::Timeout { seconds: timeout.as_secs().max(1) }
+            CrmError::Timeout {
+                seconds: timeout.as_secs().max(1),
+            }
         } else if e.is_decode() {
             CrmError::MalformedResponse(e.to_string())
         } else {

@@ -37,10 +37,19 @@ impl CrmHttp {
         self.timeout
     }
 
-    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Vec<u8>), CrmError> {
-        let response = request.send().await.map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, Vec<u8>), CrmError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
         Ok((status, body.to_vec()))
     }
 }
@@ -84,11 +93,20 @@ pub(crate) fn rest_error(status: StatusCode, body: &[u8]) -> CrmError {
     };
     match status.as_u16() {
         401 => CrmError::InvalidSession,
-        403 if code == "API_CURRENTLY_DISABLED" || code == "API_DISABLED_FOR_ORG" => CrmError::ApiDisabled,
+        403 if code == "API_CURRENTLY_DISABLED" || code == "API_DISABLED_FOR_ORG" => {
+            CrmError::ApiDisabled
+        }
         404 if code.is_empty() || code == "NOT_FOUND" => CrmError::NotFound,
-        429 | 500..=599 => CrmError::Upstream { status: status.as_u16(), message: if message.is_empty() { code } else { message } },
+        429 | 500..=599 => CrmError::Upstream {
+            status: status.as_u16(),
+            message: if message.is_empty() { code } else { message },
+        },
         _ => CrmError::InvalidRequest {
-            code: if code.is_empty() { format!("HTTP_{}", status.as_u16()) } else { code },
+            code: if code.is_empty() {
+                format!("HTTP_{}", status.as_u16())
+            } else {
+                code
+            },
             message,
         },
     }
@@ -97,10 +115,19 @@ pub(crate) fn rest_error(status: StatusCode, body: &[u8]) -> CrmError {
 /// The OAuth endpoints' `{"error","error_description"}`, as a [`CrmError`].
 pub(crate) fn oauth_error(status: StatusCode, body: &[u8]) -> CrmError {
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        return CrmError::Upstream { status: status.as_u16(), message: short_text(body) };
+        return CrmError::Upstream {
+            status: status.as_u16(),
+            message: short_text(body),
+        };
     }
     match serde_json::from_slice::<OAuthErrorBody>(body) {
-        Ok(e) => CrmError::OAuth { error: e.error, description: e.error_description },
-        Err(_) => CrmError::OAuth { error: format!("http_{}", status.as_u16()), description: short_text(body) },
+        Ok(e) => CrmError::OAuth {
+            error: e.error,
+            description: e.error_description,
+        },
+        Err(_) => CrmError::OAuth {
+            error: format!("http_{}", status.as_u16()),
+            description: short_text(body),
+        },
     }
 }

@@ -13,10 +13,39 @@ mod users;
 
 pub use error::CrmError;
 pub use http::{CrmHttp, DEFAULT_TIMEOUT};
-pub use oauth::{pkce_challenge, pkce_pair, OidcMetadata, PkcePair, SalesforceOAuth, TokenSet, UserInfo, DEFAULT_SCOPE};
+pub use oauth::{
+    pkce_challenge, pkce_pair, OidcMetadata, PkcePair, SalesforceOAuth, TokenSet, UserInfo,
+    DEFAULT_SCOPE,
+};
 pub use people::{CrmOwner, CrmPerson, PersonKind};
 pub use session::{
-    ChangedRecord, CompositeSubrequest, CompositeSubresponse, QueryPage, SalesforceSession, SessionTokens,
-    DEFAULT_API_VERSION,
+    ChangedRecord, CompositeSubrequest, CompositeSubresponse, QueryPage, SalesforceSession,
+    SessionTokens, DEFAULT_API_VERSION,
 };
 pub use users::{CrmUser, UserQuery, UsersPage};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn sessions_can_be_shared_across_tasks() {
+        assert_sync::<SalesforceSession>();
+        assert_sync::<SalesforceOAuth>();
+        let http = CrmHttp::with_default_timeout().unwrap();
+        let session = SalesforceSession::new(
+            http,
+            SessionTokens {
+                instance_url: "http://127.0.0.1:9".into(),
+                access_token: "t".into(),
+                refresh_token: None,
+            },
+        );
+        let query = UserQuery::default();
+        let future = session.list_users(&query);
+        assert_send(&future);
+    }
+}

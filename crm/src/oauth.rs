@@ -28,7 +28,10 @@ pub fn pkce_pair() -> PkcePair {
     getrandom::getrandom(&mut bytes).expect("the OS random number generator is available");
     let verifier = URL_SAFE_NO_PAD.encode(bytes);
     let challenge = pkce_challenge(&verifier);
-    PkcePair { verifier, challenge }
+    PkcePair {
+        verifier,
+        challenge,
+    }
 }
 
 pub fn pkce_challenge(verifier: &str) -> String {
@@ -108,6 +111,28 @@ pub struct UserInfo {
     pub urls: HashMap<String, String>,
 }
 
+/// What the introspection endpoint says about a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// `access_token` or `refresh_token`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Seconds since the epoch.
+    #[serde(default)]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub iat: Option<i64>,
+}
+
 /// OpenID Provider metadata (`/.well-known/openid-configuration`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OidcMetadata {
@@ -148,8 +173,14 @@ impl CrmHttp {
     }
 
     /// Calls a UserInfo endpoint with an access token. A refused token is `InvalidSession`.
-    pub async fn userinfo_at(&self, endpoint: &str, access_token: &str) -> Result<UserInfo, CrmError> {
-        let (status, body) = self.send(self.client.get(endpoint).bearer_auth(access_token)).await?;
+    pub async fn userinfo_at(
+        &self,
+        endpoint: &str,
+        access_token: &str,
+    ) -> Result<UserInfo, CrmError> {
+        let (status, body) = self
+            .send(self.client.get(endpoint).bearer_auth(access_token))
+            .await?;
         match status {
             s if s.is_success() => parse_json(&body),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(CrmError::InvalidSession),
@@ -170,7 +201,12 @@ pub struct SalesforceOAuth {
 }
 
 impl SalesforceOAuth {
-    pub fn new(http: CrmHttp, login_url: &str, client_id: &str, client_secret: Option<String>) -> SalesforceOAuth {
+    pub fn new(
+        http: CrmHttp,
+        login_url: &str,
+        client_id: &str,
+        client_secret: Option<String>,
+    ) -> SalesforceOAuth {
         SalesforceOAuth {
             http,
             login_url: login_url.trim_end_matches('/').to_string(),
@@ -203,7 +239,13 @@ impl SalesforceOAuth {
 
     /// Where to send the browser. With `login_hint` (a username) Salesforce pre-fills the
     /// login; the sandbox logs that user in at once.
-    pub fn authorize_url(&self, redirect_uri: &str, state: &str, code_challenge: &str, login_hint: Option<&str>) -> String {
+    pub fn authorize_url(
+        &self,
+        redirect_uri: &str,
+        state: &str,
+        code_challenge: &str,
+        login_hint: Option<&str>,
+    ) -> String {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         pairs
             .append_pair("response_type", "code")
@@ -233,7 +275,12 @@ impl SalesforceOAuth {
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.
-    pub async fn exchange_code(&self, code: &str, code_verifier: &str, redirect_uri: &str) -> Result<TokenSet, CrmError> {
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+        redirect_uri: &str,
+    ) -> Result<TokenSet, CrmError> {
         self.token_request(vec![
             ("grant_type", "authorization_code".into()),
             ("code", code.into()),
@@ -247,17 +294,26 @@ impl SalesforceOAuth {
     /// `InvalidSession`: the user must sign in again.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, CrmError> {
         let result = self
-            .token_request(vec![("grant_type", "refresh_token".into()), ("refresh_token", refresh_token.into())])
+            .token_request(vec![
+                ("grant_type", "refresh_token".into()),
+                ("refresh_token", refresh_token.into()),
+            ])
             .await;
         match result {
-            Err(CrmError::OAuth { error, .. }) if error == "invalid_grant" => Err(CrmError::InvalidSession),
+            Err(CrmError::OAuth { error, .. }) if error == "invalid_grant" => {
+                Err(CrmError::InvalidSession)
+            }
             other => other,
         }
     }
 
     /// Revokes an access or refresh token (a refresh token takes its access tokens with it).
     pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
-        let request = self.http.client.post(self.endpoint("revoke")).form(&[("token", token)]);
+        let request = self
+            .http
+            .client
+            .post(self.endpoint("revoke"))
+            .form(&[("token", token)]);
         let (status, body) = self.http.send(request).await?;
         if status.is_success() {
             Ok(())
@@ -266,9 +322,32 @@ impl SalesforceOAuth {
         }
     }
 
+    /// Whether a token is still good, per the introspection endpoint.
+    pub async fn introspect(&self, token: &str) -> Result<Introspection, CrmError> {
+        let mut form = vec![
+            ("token", token.to_string()),
+            ("client_id", self.client_id.clone()),
+        ];
+        if let Some(secret) = &self.client_secret {
+            form.push(("client_secret", secret.clone()));
+        }
+        let request = self
+            .http
+            .client
+            .post(self.endpoint("introspect"))
+            .form(&form);
+        let (status, body) = self.http.send(request).await?;
+        if !status.is_success() {
+            return Err(oauth_error(status, &body));
+        }
+        parse_json(&body)
+    }
+
     /// Who an access token belongs to; `InvalidSession` when Salesforce refuses the token.
     pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, CrmError> {
-        self.http.userinfo_at(&self.endpoint("userinfo"), access_token).await
+        self.http
+            .userinfo_at(&self.endpoint("userinfo"), access_token)
+            .await
     }
 
     /// The login server's OpenID metadata.
@@ -290,14 +369,14 @@ mod tests {
         // RFC 7636 appendix B example.
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuprOu1HR9M"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
     #[test]
     fn token_sets_name_org_and_user() {
         let t: TokenSet = serde_json::from_str(
-            r#"{"access_token":"a","id":"https://x/id/00DAc0000000001AAA/005Ac0000000001AAA"}"#,
+            r#"{"access_token":"a","id":"https://x/id/00DAc0000000001/005Ac0000000001"}"#,
         )
         .unwrap();
         let (org, user) = t.org_and_user().unwrap();

@@ -83,7 +83,11 @@ impl SalesforceSession {
         Ok(leads
             .iter()
             .filter_map(|r| person(PersonKind::Lead, r))
-            .chain(contacts.iter().filter_map(|r| person(PersonKind::Contact, r)))
+            .chain(
+                contacts
+                    .iter()
+                    .filter_map(|r| person(PersonKind::Contact, r)),
+            )
             .collect())
     }
 }

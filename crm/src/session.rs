@@ -49,6 +49,44 @@ pub struct QueryPage<T> {
 }
 
 #[derive(Deserialize)]
+struct SaveResult {
+    #[serde(default)]
+    id: Option<String>,
+    success: bool,
+    #[serde(default)]
+    errors: Vec<SaveError>,
+}
+
+#[derive(Deserialize)]
+struct SaveError {
+    #[serde(rename = "statusCode", default)]
+    status_code: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl SaveResult {
+    fn into_result(self) -> Result<SfId, CrmError> {
+        match (self.success, self.id.as_deref().map(SfId::parse)) {
+            (true, Some(Ok(id))) => Ok(id),
+            (true, _) => Err(CrmError::MalformedResponse(
+                "a saved record came back without a valid id".into(),
+            )),
+            (false, _) => {
+                let first = self.errors.into_iter().next();
+                Err(CrmError::InvalidRequest {
+                    code: first
+                        .as_ref()
+                        .map(|e| e.status_code.clone())
+                        .unwrap_or_default(),
+                    message: first.map(|e| e.message).unwrap_or_default(),
+                })
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
 struct CreateResult {
     id: String,
 }
@@ -67,16 +105,31 @@ pub struct CompositeSubrequest {
 
 impl CompositeSubrequest {
     pub fn create(reference_id: &str, object: &str, body: Value) -> CompositeSubrequest {
-        CompositeSubrequest { method: "POST".into(), url: format!("sobjects/{object}"), reference_id: reference_id.into(), body: Some(body) }
+        CompositeSubrequest {
+            method: "POST".into(),
+            url: format!("sobjects/{object}"),
+            reference_id: reference_id.into(),
+            body: Some(body),
+        }
     }
 
     /// `id` may be a reference such as `@{newLead.id}`.
     pub fn update(reference_id: &str, object: &str, id: &str, body: Value) -> CompositeSubrequest {
-        CompositeSubrequest { method: "PATCH".into(), url: format!("sobjects/{object}/{id}"), reference_id: reference_id.into(), body: Some(body) }
+        CompositeSubrequest {
+            method: "PATCH".into(),
+            url: format!("sobjects/{object}/{id}"),
+            reference_id: reference_id.into(),
+            body: Some(body),
+        }
     }
 
     pub fn get(reference_id: &str, url: &str) -> CompositeSubrequest {
-        CompositeSubrequest { method: "GET".into(), url: url.into(), reference_id: reference_id.into(), body: None }
+        CompositeSubrequest {
+            method: "GET".into(),
+            url: url.into(),
+            reference_id: reference_id.into(),
+            body: None,
+        }
     }
 }
 
@@ -99,7 +152,10 @@ impl CompositeSubresponse {
 
     /// The id a successful create returned.
     pub fn created_id(&self) -> Option<SfId> {
-        self.body.get("id").and_then(Value::as_str).and_then(|s| SfId::parse(s).ok())
+        self.body
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| SfId::parse(s).ok())
     }
 
     /// The error this subrequest ended with, if it failed.
@@ -140,7 +196,10 @@ pub struct ChangedRecord {
 
 /// Objects with an `OwnerId`.
 fn is_owned(object: &str) -> bool {
-    matches!(object, "Lead" | "Contact" | "Account" | "Opportunity" | "Task" | "Event" | "Case")
+    matches!(
+        object,
+        "Lead" | "Contact" | "Account" | "Opportunity" | "Task" | "Event" | "Case"
+    )
 }
 
 impl SalesforceSession {
@@ -166,7 +225,10 @@ impl SalesforceSession {
     }
 
     /// Called with the token response after each refresh, to persist the new access token.
-    pub fn on_refresh(mut self, callback: impl Fn(&TokenSet) + Send + Sync + 'static) -> SalesforceSession {
+    pub fn on_refresh(
+        mut self,
+        callback: impl Fn(&TokenSet) + Send + Sync + 'static,
+    ) -> SalesforceSession {
         self.on_refresh = Some(Arc::new(callback));
         self
     }
@@ -184,7 +246,10 @@ impl SalesforceSession {
 
     /// The tokens in use now (after any refresh).
     pub fn tokens(&self) -> SessionTokens {
-        self.tokens.lock().map(|t| t.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.tokens
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn set_access_token(&self, set: &TokenSet) {
@@ -199,7 +264,11 @@ impl SalesforceSession {
     }
 
     fn data_path(&self, rest: &str) -> String {
-        format!("/services/data/v{}/{}", self.api_version, rest.trim_start_matches('/'))
+        format!(
+            "/services/data/v{}/{}",
+            self.api_version,
+            rest.trim_start_matches('/')
+        )
     }
 
     /// Refreshes unless another call already did since `used_token` was sent.
@@ -209,7 +278,8 @@ impl SalesforceSession {
         if tokens.access_token != used_token {
             return Ok(());
         }
-        let (Some(oauth), Some(refresh_token)) = (&self.oauth, tokens.refresh_token.as_deref()) else {
+        let (Some(oauth), Some(refresh_token)) = (&self.oauth, tokens.refresh_token.as_deref())
+        else {
             return Err(CrmError::InvalidSession);
         };
         let set = oauth.refresh(refresh_token).await?;
@@ -222,7 +292,13 @@ impl SalesforceSession {
 
     /// Sends a request to `path` (absolute path on the instance) and returns the body of a
     /// 2xx answer; refreshes and retries once on 401.
-    async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], body: Option<&Value>) -> Result<Vec<u8>, CrmError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, CrmError> {
         let mut retried = false;
         loop {
             let tokens = self.tokens();
@@ -254,19 +330,32 @@ impl SalesforceSession {
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, CrmError> {
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, CrmError> {
         parse_json(&self.call(Method::GET, path, query, None).await?)
     }
 
     /// The first page of a query.
-    pub async fn query_page<T: DeserializeOwned>(&self, soql: &str) -> Result<QueryPage<T>, CrmError> {
-        self.get_json(&self.data_path("query"), &[("q", soql)]).await
+    pub async fn query_page<T: DeserializeOwned>(
+        &self,
+        soql: &str,
+    ) -> Result<QueryPage<T>, CrmError> {
+        self.get_json(&self.data_path("query"), &[("q", soql)])
+            .await
     }
 
     /// The page a `nextRecordsUrl` names.
-    pub async fn query_more<T: DeserializeOwned>(&self, next_records_url: &str) -> Result<QueryPage<T>, CrmError> {
+    pub async fn query_more<T: DeserializeOwned>(
+        &self,
+        next_records_url: &str,
+    ) -> Result<QueryPage<T>, CrmError> {
         if !next_records_url.starts_with("/services/data/") {
-            return Err(CrmError::MalformedResponse(format!("unexpected nextRecordsUrl {next_records_url}")));
+            return Err(CrmError::MalformedResponse(format!(
+                "unexpected nextRecordsUrl {next_records_url}"
+            )));
         }
         self.get_json(next_records_url, &[]).await
     }
@@ -297,23 +386,33 @@ impl SalesforceSession {
     /// Creates a record; returns its id.
     pub async fn create(&self, object: &str, fields: Value) -> Result<SfId, CrmError> {
         let path = self.data_path(&format!("sobjects/{}", api_name(object)?));
-        let result: CreateResult = parse_json(&self.call(Method::POST, &path, &[], Some(&fields)).await?)?;
-        SfId::parse(&result.id).map_err(|e| CrmError::MalformedResponse(format!("created id {}: {e}", result.id)))
+        let result: CreateResult =
+            parse_json(&self.call(Method::POST, &path, &[], Some(&fields)).await?)?;
+        SfId::parse(&result.id)
+            .map_err(|e| CrmError::MalformedResponse(format!("created id {}: {e}", result.id)))
     }
 
     pub async fn update(&self, object: &str, id: &SfId, fields: Value) -> Result<(), CrmError> {
         let path = self.data_path(&format!("sobjects/{}/{id}", api_name(object)?));
-        self.call(Method::PATCH, &path, &[], Some(&fields)).await.map(|_| ())
+        self.call(Method::PATCH, &path, &[], Some(&fields))
+            .await
+            .map(|_| ())
     }
 
     pub async fn delete(&self, object: &str, id: &SfId) -> Result<(), CrmError> {
         let path = self.data_path(&format!("sobjects/{}/{id}", api_name(object)?));
-        self.call(Method::DELETE, &path, &[], None).await.map(|_| ())
+        self.call(Method::DELETE, &path, &[], None)
+            .await
+            .map(|_| ())
     }
 
     /// Up to 25 subrequests in one call. With `all_or_none`, one failure rolls back all.
     /// The call fails only if the composite request itself fails; check each subresponse.
-    pub async fn composite(&self, all_or_none: bool, requests: Vec<CompositeSubrequest>) -> Result<Vec<CompositeSubresponse>, CrmError> {
+    pub async fn composite(
+        &self,
+        all_or_none: bool,
+        requests: Vec<CompositeSubrequest>,
+    ) -> Result<Vec<CompositeSubresponse>, CrmError> {
         let requests: Vec<CompositeSubrequest> = requests
             .into_iter()
             .map(|mut r| {
@@ -324,15 +423,63 @@ impl SalesforceSession {
             })
             .collect();
         let body = serde_json::json!({ "allOrNone": all_or_none, "compositeRequest": requests });
-        let result: CompositeResult = parse_json(&self.call(Method::POST, &self.data_path("composite"), &[], Some(&body)).await?)?;
+        let result: CompositeResult = parse_json(
+            &self
+                .call(Method::POST, &self.data_path("composite"), &[], Some(&body))
+                .await?,
+        )?;
         Ok(result.composite_response)
+    }
+
+    /// Creates up to 200 records of any types in one call (`/composite/sobjects`); one result
+    /// per record, in order. With `all_or_none`, one failure fails them all.
+    pub async fn create_many(
+        &self,
+        all_or_none: bool,
+        records: &[(&str, Value)],
+    ) -> Result<Vec<Result<SfId, CrmError>>, CrmError> {
+        let mut list = Vec::with_capacity(records.len());
+        for (object, fields) in records {
+            let mut record = match fields {
+                Value::Object(map) => map.clone(),
+                _ => serde_json::Map::new(),
+            };
+            record.insert(
+                "attributes".into(),
+                serde_json::json!({ "type": api_name(object)? }),
+            );
+            list.push(Value::Object(record));
+        }
+        let body = serde_json::json!({ "allOrNone": all_or_none, "records": list });
+        let results: Vec<SaveResult> = parse_json(
+            &self
+                .call(
+                    Method::POST,
+                    &self.data_path("composite/sobjects"),
+                    &[],
+                    Some(&body),
+                )
+                .await?,
+        )?;
+        Ok(results.into_iter().map(SaveResult::into_result).collect())
     }
 
     /// Records of `object` modified after `since` (RFC 3339 or Salesforce's datetime form),
     /// oldest first, with owner and audit fields plus `extra_fields`.
-    pub async fn changed_since(&self, object: &str, since: &str, extra_fields: &[&str]) -> Result<Vec<ChangedRecord>, CrmError> {
+    pub async fn changed_since(
+        &self,
+        object: &str,
+        since: &str,
+        extra_fields: &[&str],
+    ) -> Result<Vec<ChangedRecord>, CrmError> {
         let object = api_name(object)?;
-        let mut fields = vec!["Id", "CreatedById", "LastModifiedById", "CreatedDate", "LastModifiedDate"];
+        let mut fields = vec![
+            "Id",
+            "CreatedById",
+            "LastModifiedById",
+            "CreatedDate",
+            "LastModifiedDate",
+        ];
         if is_owned(object) {
             fields.push("OwnerId");
         }

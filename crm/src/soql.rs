@@ -45,7 +45,9 @@ fn push_escaped(out: &mut String, text: &str, like: bool) {
 /// An object or field API name, checked: names are spliced into SOQL and URLs unquoted.
 pub fn api_name(name: &str) -> Result<&str, CrmError> {
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if valid {
         Ok(name)
     } else {
@@ -64,10 +66,19 @@ pub fn soql_datetime(text: &str) -> Result<String, CrmError> {
         message: format!("'{text}' is not a datetime like 2026-11-23T10:00:00Z"),
     };
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let shape = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-')
-        && digits(8..10) && b.get(10) == Some(&b'T') && digits(11..13) && b.get(13) == Some(&b':')
-        && digits(14..16) && b.get(16) == Some(&b':') && digits(17..19);
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
     if !shape {
         return Err(bad());
     }
@@ -83,10 +94,18 @@ pub fn soql_datetime(text: &str) -> Result<String, CrmError> {
     }
     let zone = match rest {
         "Z" | "z" | "+0000" | "+00:00" | "-0000" | "-00:00" => "Z".to_string(),
-        z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) && z[1..].bytes().all(|c| c.is_ascii_digit()) => {
+        z if z.len() == 5
+            && (z.starts_with('+') || z.starts_with('-'))
+            && z[1..].bytes().all(|c| c.is_ascii_digit()) =>
+        {
             format!("{}:{}", &z[..3], &z[3..])
         }
-        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && z.as_bytes()[3] == b':' => z.to_string(),
+        z if z.len() == 6
+            && (z.starts_with('+') || z.starts_with('-'))
+            && z.as_bytes()[3] == b':' =>
+        {
+            z.to_string()
+        }
         _ => return Err(bad()),
     };
     Ok(format!("{}{fraction}{zone}", &text[..19]))
@@ -101,7 +120,10 @@ mod tests {
         assert_eq!(soql_string("O'Brien"), "'O\\'Brien'");
         assert_eq!(soql_string("a\\b\nc"), "'a\\\\b\\nc'");
         assert_eq!(soql_like_contains("50%_off"), "'%50\\%\\_off%'");
-        assert_eq!(soql_like_contains("x' OR Name LIKE '"), "'%x\\' OR Name LIKE \\'%'");
+        assert_eq!(
+            soql_like_contains("x' OR Name LIKE '"),
+            "'%x\\' OR Name LIKE \\'%'"
+        );
     }
 
     #[test]
@@ -109,9 +131,18 @@ mod tests {
         assert!(api_name("Owner.Email").is_ok());
         assert!(api_name("Lead WHERE").is_err());
         assert!(api_name("").is_err());
-        assert_eq!(soql_datetime("2026-11-23T10:00:00.000+0000").unwrap(), "2026-11-23T10:00:00.000Z");
-        assert_eq!(soql_datetime("2026-11-23T10:00:00+01:00").unwrap(), "2026-11-23T10:00:00+01:00");
-        assert_eq!(soql_datetime("2026-11-23T10:00:00-0530").unwrap(), "2026-11-23T10:00:00-05:30");
+        assert_eq!(
+            soql_datetime("2026-11-23T10:00:00.000+0000").unwrap(),
+            "2026-11-23T10:00:00.000Z"
+        );
+        assert_eq!(
+            soql_datetime("2026-11-23T10:00:00+01:00").unwrap(),
+            "2026-11-23T10:00:00+01:00"
+        );
+        assert_eq!(
+            soql_datetime("2026-11-23T10:00:00-0530").unwrap(),
+            "2026-11-23T10:00:00-05:30"
+        );
         assert!(soql_datetime("2026-11-23T10:00:00Z OR Id != null").is_err());
         assert!(soql_datetime("yesterday").is_err());
     }

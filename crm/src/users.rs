@@ -54,7 +54,8 @@ pub struct UsersPage {
     pub total: u64,
 }
 
-const USER_FIELDS: &str = "Id, Username, Email, Name, FirstName, LastName, Title, Phone, IsActive, UserType, \
+const USER_FIELDS: &str =
+    "Id, Username, Email, Name, FirstName, LastName, Title, Phone, IsActive, UserType, \
      Profile.Name, Profile.PermissionsApiEnabled, SmallPhotoUrl, LastModifiedDate";
 
 #[derive(Deserialize)]
@@ -109,7 +110,10 @@ impl From<UserRow> for CrmUser {
             phone: row.phone.filter(|s| !s.is_empty()),
             is_active: row.is_active,
             user_type: row.user_type.unwrap_or_default(),
-            api_enabled: profile.as_ref().and_then(|p| p.permissions_api_enabled).unwrap_or(false),
+            api_enabled: profile
+                .as_ref()
+                .and_then(|p| p.permissions_api_enabled)
+                .unwrap_or(false),
             profile_name: profile.and_then(|p| p.name),
             photo_url: row.small_photo_url.filter(|s| !s.is_empty()),
             last_modified: row.last_modified_date.unwrap_or_default(),
@@ -122,9 +126,16 @@ fn user_filter(query: &UserQuery) -> String {
     if query.active_only {
         conditions.push("IsActive = true".into());
     }
-    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let pattern = soql_like_contains(search);
-        conditions.push(format!("(Name LIKE {pattern} OR Username LIKE {pattern} OR Email LIKE {pattern})"));
+        conditions.push(format!(
+            "(Name LIKE {pattern} OR Username LIKE {pattern} OR Email LIKE {pattern})"
+        ));
     }
     conditions.join(" AND ")
 }
@@ -138,21 +149,32 @@ impl SalesforceSession {
             n => n.min(UserQuery::MAX_LIMIT),
         };
         let offset = query.offset.min(UserQuery::MAX_OFFSET);
-        let total = self.count(&format!("SELECT COUNT() FROM User WHERE {filter}")).await?;
+        let total = self
+            .count(&format!("SELECT COUNT() FROM User WHERE {filter}"))
+            .await?;
         let rows: Vec<UserRow> = self
             .query(&format!(
                 "SELECT {USER_FIELDS} FROM User WHERE {filter} ORDER BY Name ASC, Id ASC LIMIT {limit} OFFSET {offset}"
             ))
             .await?;
-        Ok(UsersPage { users: rows.into_iter().map(CrmUser::from).collect(), total })
+        Ok(UsersPage {
+            users: rows.into_iter().map(CrmUser::from).collect(),
+            total,
+        })
     }
 
     /// One user by id (any type, active or not). `NotFound` if the org has no such user.
     pub async fn get_user(&self, id: &SfId) -> Result<CrmUser, CrmError> {
         let rows: Vec<UserRow> = self
-            .query(&format!("SELECT {USER_FIELDS} FROM User WHERE Id = {}", soql_string(id.as_str())))
+            .query(&format!(
+                "SELECT {USER_FIELDS} FROM User WHERE Id = {}",
+                soql_string(id.as_str())
+            ))
             .await?;
-        rows.into_iter().next().map(CrmUser::from).ok_or(CrmError::NotFound)
+        rows.into_iter()
+            .next()
+            .map(CrmUser::from)
+            .ok_or(CrmError::NotFound)
     }
 
     /// Users whose Email or Username is this address (for mapping a person to a CRM user).
@@ -167,7 +189,10 @@ impl SalesforceSession {
 
 /// Leads and contacts are read as JSON so callers can ask for more fields later.
 pub(crate) fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty())
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]
@@ -176,7 +201,11 @@ mod tests {
 
     #[test]
     fn search_text_is_escaped_into_the_filter() {
-        let q = UserQuery { search: Some("o'hara%".into()), active_only: true, ..Default::default() };
+        let q = UserQuery {
+            search: Some("o'hara%".into()),
+            active_only: true,
+            ..Default::default()
+        };
         assert_eq!(
             user_filter(&q),
             "UserType = 'Standard' AND IsActive = true AND (Name LIKE '%o\\'hara\\%%' OR Username LIKE '%o\\'hara\\%%' OR Email LIKE '%o\\'hara\\%%')"

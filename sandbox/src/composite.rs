@@ -1,7 +1,7 @@
 //! `POST /composite`: up to 25 subrequests run in order, later ones naming earlier results
 //! with `@{referenceId.path}`; with `allOrNone` a failure rolls every change back.
 
-use crate::rest::{execute, sf_error, Ctx, RestRequest, RestResponse};
+use crate::rest::{create, execute, sf_error, Ctx, RestRequest, RestResponse};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -10,26 +10,50 @@ pub const MAX_SUBREQUESTS: usize = 25;
 
 pub fn run(ctx: &mut Ctx, req: &RestRequest) -> RestResponse {
     if req.method != Method::POST {
-        return sf_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("HTTP Method '{}' not allowed. Allowed are POST", req.method), &[]);
+        return sf_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!("HTTP Method '{}' not allowed. Allowed are POST", req.method),
+            &[],
+        );
     }
     let body = req.body.as_ref();
-    let all_or_none = body.and_then(|b| b.get("allOrNone")).and_then(Value::as_bool).unwrap_or(false);
-    let Some(subs) = body.and_then(|b| b.get("compositeRequest")).and_then(Value::as_array) else {
-        return sf_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "compositeRequest (an array of subrequests) is required", &[]);
+    let all_or_none = body
+        .and_then(|b| b.get("allOrNone"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let Some(subs) = body
+        .and_then(|b| b.get("compositeRequest"))
+        .and_then(Value::as_array)
+    else {
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "compositeRequest (an array of subrequests) is required",
+            &[],
+        );
     };
     if subs.is_empty() || subs.len() > MAX_SUBREQUESTS {
         return sf_error(
             StatusCode::BAD_REQUEST,
             "INVALID_BATCH_REQUEST",
-            format!("A composite request takes 1 to {MAX_SUBREQUESTS} subrequests; this one has {}", subs.len()),
+            format!(
+                "A composite request takes 1 to {MAX_SUBREQUESTS} subrequests; this one has {}",
+                subs.len()
+            ),
             &[],
         );
     }
     let mut seen = Vec::new();
     for sub in subs {
         let reference = sub.get("referenceId").and_then(Value::as_str).unwrap_or("");
-        let valid = reference.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid = reference
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && reference
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid || seen.contains(&reference) {
             return sf_error(
                 StatusCode::BAD_REQUEST,
@@ -46,14 +70,21 @@ pub fn run(ctx: &mut Ctx, req: &RestRequest) -> RestResponse {
     let mut responses: Vec<(String, RestResponse)> = Vec::new();
     let mut failed_at: Option<usize> = None;
     for (i, sub) in subs.iter().enumerate() {
-        let reference = sub.get("referenceId").and_then(Value::as_str).unwrap_or("").to_string();
+        let reference = sub
+            .get("referenceId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if all_or_none && failed_at.is_some() {
             responses.push((reference, rolled_back()));
             continue;
         }
         let response = run_one(ctx, sub, &results);
         if response.is_success() {
-            results.insert(reference.clone(), response.body.clone().unwrap_or(Value::Null));
+            results.insert(
+                reference.clone(),
+                response.body.clone().unwrap_or(Value::Null),
+            );
         } else if failed_at.is_none() {
             failed_at = Some(i);
         }
@@ -100,13 +131,25 @@ fn run_one(ctx: &mut Ctx, sub: &Value, results: &HashMap<String, Value>) -> Rest
         .and_then(Value::as_str)
         .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
     let Some(method) = method else {
-        return sf_error(StatusCode::BAD_REQUEST, "INVALID_BATCH_REQUEST", "method must be GET, POST, PATCH or DELETE", &[]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_BATCH_REQUEST",
+            "method must be GET, POST, PATCH or DELETE",
+            &[],
+        );
     };
-    let url = match substitute_text(sub.get("url").and_then(Value::as_str).unwrap_or(""), results) {
+    let url = match substitute_text(
+        sub.get("url").and_then(Value::as_str).unwrap_or(""),
+        results,
+    ) {
         Ok(u) => u,
         Err(e) => return e,
     };
-    let body = match sub.get("body").map(|b| substitute_value(b, results)).transpose() {
+    let body = match sub
+        .get("body")
+        .map(|b| substitute_value(b, results))
+        .transpose()
+    {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -116,16 +159,39 @@ fn run_one(ctx: &mut Ctx, sub: &Value, results: &HashMap<String, Value>) -> Rest
         .and_then(|p| p.split_once('/'))
         .map(|(_, rest)| rest.to_string())
     else {
-        return sf_error(StatusCode::BAD_REQUEST, "INVALID_BATCH_REQUEST", format!("subrequest url must start with /services/data/vNN.N/: {url}"), &[]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_BATCH_REQUEST",
+            format!("subrequest url must start with /services/data/vNN.N/: {url}"),
+            &[],
+        );
     };
-    let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-    execute(ctx, &RestRequest { method, path: rest.trim_matches('/').to_string(), query, body })
+    let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    execute(
+        ctx,
+        &RestRequest {
+            method,
+            path: rest.trim_matches('/').to_string(),
+            query,
+            body,
+        },
+    )
 }
 
-fn substitute_value(value: &Value, results: &HashMap<String, Value>) -> Result<Value, RestResponse> {
+fn substitute_value(
+    value: &Value,
+    results: &HashMap<String, Value>,
+) -> Result<Value, RestResponse> {
     Ok(match value {
         Value::String(s) => Value::String(substitute_text(s, results)?),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute_value(v, results)).collect::<Result<_, _>>()?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| substitute_value(v, results))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), substitute_value(v, results)?)))
@@ -181,4 +247,76 @@ fn lookup(expression: &str, results: &HashMap<String, Value>) -> Option<Value> {
         }
     }
     (!current.is_null()).then(|| current.clone())
+}
+
+/// Most records `POST /composite/sobjects` takes at once.
+pub const MAX_SOBJECT_RECORDS: usize = 200;
+
+/// `POST /composite/sobjects {"allOrNone", "records": [{"attributes":{"type"}, …}]}`: creates
+/// up to 200 records; answers one `{"id","success","errors"}` per record, in order.
+pub fn sobjects(ctx: &mut Ctx, body: Option<&Value>) -> RestResponse {
+    let all_or_none = body
+        .and_then(|b| b.get("allOrNone"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let Some(records) = body
+        .and_then(|b| b.get("records"))
+        .and_then(Value::as_array)
+    else {
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "records (an array of sObjects with attributes.type) is required",
+            &[],
+        );
+    };
+    if records.is_empty() || records.len() > MAX_SOBJECT_RECORDS {
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "EXCEEDED_ID_LIMIT",
+            format!(
+                "composite/sobjects takes 1 to {MAX_SOBJECT_RECORDS} records; this request has {}",
+                records.len()
+            ),
+            &[],
+        );
+    }
+    let snapshot = all_or_none.then(|| ctx.orgs[ctx.org_index].clone());
+    let mut results = Vec::new();
+    let mut failed = false;
+    for record in records {
+        let object = record
+            .pointer("/attributes/type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let response = create(ctx, object, Some(record));
+        let result = if response.is_success() {
+            json!({"id": response.body.as_ref().and_then(|b| b.get("id")).cloned().unwrap_or(Value::Null), "success": true, "errors": []})
+        } else {
+            failed = true;
+            let error = response
+                .body
+                .as_ref()
+                .and_then(|b| b.get(0))
+                .cloned()
+                .unwrap_or(Value::Null);
+            json!({"success": false, "errors": [{
+                "statusCode": error.get("errorCode").cloned().unwrap_or(Value::Null),
+                "message": error.get("message").cloned().unwrap_or(Value::Null),
+                "fields": error.get("fields").cloned().unwrap_or(json!([])),
+            }]})
+        };
+        results.push(result);
+    }
+    if let (true, Some(snapshot)) = (failed, snapshot) {
+        ctx.orgs[ctx.org_index] = snapshot;
+        for result in results.iter_mut().filter(|r| r["success"] == true) {
+            *result = json!({"id": null, "success": false, "errors": [{
+                "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+                "fields": [],
+            }]});
+        }
+    }
+    RestResponse::ok(Value::Array(results))
 }

@@ -26,7 +26,10 @@ pub struct TokenRequest {
 /// `POST /_sandbox/token {"username"}`: the token response the code flow would give.
 pub async fn token(State(s): State<Arc<Sandbox>>, Json(req): Json<TokenRequest>) -> Response {
     let orgs = s.orgs.read().await;
-    let Some((org, user)) = orgs.iter().find_map(|o| o.user_by_username(&req.username).map(|u| (o, u))) else {
+    let Some((org, user)) = orgs
+        .iter()
+        .find_map(|o| o.user_by_username(&req.username).map(|u| (o, u)))
+    else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown_user", "error_description": format!("no sandbox user {}", req.username)}))).into_response();
     };
     if user.get("IsActive") != Some(&Value::Bool(true)) {
@@ -34,7 +37,11 @@ pub async fn token(State(s): State<Arc<Sandbox>>, Json(req): Json<TokenRequest>)
     }
     let client_id = req.client_id.as_deref().unwrap_or(TEST_CLIENT_ID);
     let scope = req.scope.as_deref().unwrap_or("api refresh_token openid");
-    Json(s.issue_tokens(org, user, client_id, scope, None, None).await).into_response()
+    Json(
+        s.issue_tokens(org, user, client_id, scope, None, None)
+            .await,
+    )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -58,7 +65,11 @@ pub async fn expire(State(s): State<Arc<Sandbox>>, Json(req): Json<ExpireRequest
             auth.expired.insert(claims.nonce);
             Json(json!({"expired": 1})).into_response()
         }
-        None => (StatusCode::BAD_REQUEST, Json(json!({"error": "send {\"access_token\": \"...\"} or {\"all\": true}"}))).into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "send {\"access_token\": \"...\"} or {\"all\": true}"})),
+        )
+            .into_response(),
     }
 }
 

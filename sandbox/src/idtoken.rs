@@ -66,8 +66,12 @@ mod tests {
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
         let jwks = signer.jwks();
-        let n = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["n"].as_str().unwrap()).unwrap();
-        let e = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["e"].as_str().unwrap()).unwrap();
+        let n = URL_SAFE_NO_PAD
+            .decode(jwks["keys"][0]["n"].as_str().unwrap())
+            .unwrap();
+        let e = URL_SAFE_NO_PAD
+            .decode(jwks["keys"][0]["e"].as_str().unwrap())
+            .unwrap();
         let public = rsa::RsaPublicKey::new(
             rsa::BigUint::from_bytes_be(&n),
             rsa::BigUint::from_bytes_be(&e),

@@ -41,18 +41,36 @@ pub struct SandboxConfig {
 pub fn router(config: SandboxConfig) -> Router {
     let sandbox = Arc::new(state::Sandbox::new(config));
     let salesforce = Router::new()
-        .route("/.well-known/openid-configuration", get(oauth::openid_configuration))
-        .route("/services/oauth2/authorize", get(oauth::authorize_get).post(oauth::authorize_post))
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth::openid_configuration),
+        )
+        .route(
+            "/services/oauth2/authorize",
+            get(oauth::authorize_get).post(oauth::authorize_post),
+        )
         .route("/services/oauth2/token", post(oauth::token))
-        .route("/services/oauth2/userinfo", get(oauth::userinfo).post(oauth::userinfo))
-        .route("/services/oauth2/revoke", get(oauth::revoke).post(oauth::revoke))
+        .route(
+            "/services/oauth2/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
+        .route(
+            "/services/oauth2/revoke",
+            get(oauth::revoke).post(oauth::revoke),
+        )
         .route("/services/oauth2/introspect", post(oauth::introspect))
         .route("/id/keys", get(oauth::jwks))
         .route("/services/data/{version}/{*rest}", any(rest::handle))
-        .layer(axum::middleware::from_fn_with_state(sandbox.clone(), faults::inject));
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            faults::inject,
+        ));
     let hooks = Router::new()
         .route("/_sandbox/token", post(hooks::token))
         .route("/_sandbox/expire", post(hooks::expire))
-        .route("/_sandbox/faults", post(hooks::add_fault).delete(hooks::clear_faults));
+        .route(
+            "/_sandbox/faults",
+            post(hooks::add_fault).delete(hooks::clear_faults),
+        );
     salesforce.merge(hooks).with_state(sandbox)
 }

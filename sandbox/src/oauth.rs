@@ -5,7 +5,7 @@ use crate::state::{PendingCode, Sandbox, API_VERSION};
 use crate::tokens::{new_nonce, now_micros, TokenKind};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Json};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -63,7 +63,11 @@ fn bad_request_page(message: &str) -> Response {
 }
 
 /// Redirects back to the client with these query parameters added (and `state`).
-fn redirect_with(redirect_uri: &url::Url, state: Option<&String>, pairs: &[(&str, &str)]) -> Response {
+fn redirect_with(
+    redirect_uri: &url::Url,
+    state: Option<&String>,
+    pairs: &[(&str, &str)],
+) -> Response {
     let mut target = redirect_uri.clone();
     {
         let mut q = target.query_pairs_mut();
@@ -74,7 +78,8 @@ fn redirect_with(redirect_uri: &url::Url, state: Option<&String>, pairs: &[(&str
             q.append_pair("state", state);
         }
     }
-    Redirect::to(target.as_str()).into_response()
+    // Salesforce answers 302 Found (axum's Redirect helpers send 303/307).
+    (StatusCode::FOUND, [(header::LOCATION, target.to_string())]).into_response()
 }
 
 async fn authorize(s: &Sandbox, p: &Params) -> Response {
@@ -83,38 +88,70 @@ async fn authorize(s: &Sandbox, p: &Params) -> Response {
     };
     let redirect = match p.get("redirect_uri").map(|r| url::Url::parse(r)) {
         Some(Ok(u)) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
-        _ => return bad_request_page("error=redirect_uri_mismatch: redirect_uri must be an absolute http(s) URL"),
+        _ => {
+            return bad_request_page(
+                "error=redirect_uri_mismatch: redirect_uri must be an absolute http(s) URL",
+            )
+        }
     };
     let state = p.get("state");
     let fail = |error: &str, description: &str| {
-        redirect_with(&redirect, state, &[("error", error), ("error_description", description)])
+        redirect_with(
+            &redirect,
+            state,
+            &[("error", error), ("error_description", description)],
+        )
     };
     if p.get("response_type").map(String::as_str) != Some("code") {
-        return fail("unsupported_response_type", "response type not supported: use response_type=code");
+        return fail(
+            "unsupported_response_type",
+            "response type not supported: use response_type=code",
+        );
     }
-    let challenge = match (p.get("code_challenge"), p.get("code_challenge_method").map(String::as_str)) {
+    let challenge = match (
+        p.get("code_challenge"),
+        p.get("code_challenge_method").map(String::as_str),
+    ) {
         (Some(c), Some("S256")) if c.len() >= 43 => c.clone(),
-        _ => return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256"),
+        _ => {
+            return fail(
+                "invalid_request",
+                "PKCE is required: send code_challenge with code_challenge_method=S256",
+            )
+        }
     };
     let Some(hint) = p.get("login_hint").filter(|h| !h.is_empty()) else {
         return login_page(s, p).await;
     };
     let orgs = s.orgs.read().await;
-    let Some((org, user)) = orgs.iter().find_map(|o| o.user_by_username(hint).map(|u| (o, u))) else {
+    let Some((org, user)) = orgs
+        .iter()
+        .find_map(|o| o.user_by_username(hint).map(|u| (o, u)))
+    else {
         drop(orgs);
         return login_page(s, p).await;
     };
     if user.get("IsActive") != Some(&Value::Bool(true)) {
-        return fail("access_denied", "this user is inactive: ask your Salesforce administrator to activate it");
+        return fail(
+            "access_denied",
+            "this user is inactive: ask your Salesforce administrator to activate it",
+        );
     }
     let code = format!("aPrx{}", new_nonce());
     let pending = PendingCode {
         org_id: org.id.to_string(),
-        user_id: user.get("Id").and_then(Value::as_str).unwrap_or_default().to_string(),
+        user_id: user
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         client_id: client_id.clone(),
         redirect_uri: p.get("redirect_uri").cloned().unwrap_or_default(),
         code_challenge: challenge,
-        scope: p.get("scope").cloned().unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
+        scope: p
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
         nonce: p.get("nonce").cloned(),
         expires_at: now_micros() + CODE_LIFETIME_MICROS,
     };
@@ -145,7 +182,11 @@ async fn login_page(s: &Sandbox, p: &Params) -> Response {
         body.push_str(&format!("<h2>{}</h2><ul>", escape_html(&org.name)));
         for user in org.tables.get("User").into_iter().flat_map(|t| t.values()) {
             let get = |k: &str| user.get(k).and_then(Value::as_str).unwrap_or_default();
-            let inactive = if user.get("IsActive") == Some(&Value::Bool(true)) { "" } else { " (inactive)" };
+            let inactive = if user.get("IsActive") == Some(&Value::Bool(true)) {
+                ""
+            } else {
+                " (inactive)"
+            };
             body.push_str(&format!(
                 "<li><button type=\"submit\" name=\"login_hint\" value=\"{u}\" data-username=\"{u}\">{n}</button> {u}{inactive}</li>",
                 u = escape_html(get("Username")),
@@ -167,7 +208,11 @@ pub fn escape_html(s: &str) -> String {
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 fn invalid_grant(description: &str) -> Response {
@@ -182,7 +227,11 @@ pub async fn token(State(s): State<Arc<Sandbox>>, Form(p): Form<Params>) -> Resp
     match p.get("grant_type").map(String::as_str) {
         Some("authorization_code") => code_grant(&s, &p).await,
         Some("refresh_token") => refresh_grant(&s, &p).await,
-        _ => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant type not supported"),
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant type not supported",
+        ),
     }
 }
 
@@ -194,7 +243,11 @@ async fn code_grant(s: &Sandbox, p: &Params) -> Response {
         return invalid_grant("invalid authorization code");
     };
     if p.get("client_id") != Some(&pending.client_id) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_id", "client identifier invalid");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
     }
     if p.get("redirect_uri") != Some(&pending.redirect_uri) {
         return invalid_grant("redirect_uri must match configuration");
@@ -214,7 +267,14 @@ async fn code_grant(s: &Sandbox, p: &Params) -> Response {
         return invalid_grant("inactive user");
     }
     let body = s
-        .issue_tokens(org, user, &pending.client_id, &pending.scope, None, pending.nonce.as_deref())
+        .issue_tokens(
+            org,
+            user,
+            &pending.client_id,
+            &pending.scope,
+            None,
+            pending.nonce.as_deref(),
+        )
         .await;
     Json(body).into_response()
 }
@@ -231,11 +291,17 @@ async fn refresh_grant(s: &Sandbox, p: &Params) -> Response {
         return invalid_grant("expired access/refresh token");
     }
     if p.get("client_id").is_some_and(|c| c != &claims.client_id) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client_id", "client identifier invalid");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
     }
     let orgs = s.orgs.read().await;
     let org = orgs.iter().find(|o| o.id.as_str() == claims.org_id);
-    let user = org.and_then(|o| o.tables.get("User")).and_then(|t| t.get(&claims.user_id));
+    let user = org
+        .and_then(|o| o.tables.get("User"))
+        .and_then(|t| t.get(&claims.user_id));
     let (Some(org), Some(user)) = (org, user) else {
         return invalid_grant("expired access/refresh token");
     };
@@ -243,7 +309,14 @@ async fn refresh_grant(s: &Sandbox, p: &Params) -> Response {
         return invalid_grant("inactive user");
     }
     let body = s
-        .issue_tokens(org, user, &claims.client_id, &claims.scope, Some(&claims), None)
+        .issue_tokens(
+            org,
+            user,
+            &claims.client_id,
+            &claims.scope,
+            Some(&claims),
+            None,
+        )
         .await;
     Json(body).into_response()
 }

@@ -6,7 +6,9 @@ use crate::composite;
 use crate::schema::{FieldDef, FieldType, ObjectDef};
 use crate::soql::eval::{attributes, run};
 use crate::state::{Cursor, Cursors, Sandbox};
-use crate::store::{derive_fields, format_datetime, now_string, make_id, Org, Record};
+use crate::store::{
+    apply_defaults, derive_fields, format_datetime, make_id, now_string, Org, Record,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -37,11 +39,19 @@ pub struct RestResponse {
 
 impl RestResponse {
     pub fn ok(body: Value) -> RestResponse {
-        RestResponse { status: StatusCode::OK, body: Some(body), location: None }
+        RestResponse {
+            status: StatusCode::OK,
+            body: Some(body),
+            location: None,
+        }
     }
 
     pub fn no_content() -> RestResponse {
-        RestResponse { status: StatusCode::NO_CONTENT, body: None, location: None }
+        RestResponse {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            location: None,
+        }
     }
 
     pub fn is_success(&self) -> bool {
@@ -60,11 +70,18 @@ impl RestResponse {
             }
             None => Body::empty(),
         };
-        builder.body(body).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        builder
+            .body(body)
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
 }
 
-pub fn sf_error(status: StatusCode, code: &str, message: impl Into<String>, fields: &[&str]) -> RestResponse {
+pub fn sf_error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    fields: &[&str],
+) -> RestResponse {
     RestResponse {
         status,
         body: Some(json!([{"message": message.into(), "errorCode": code, "fields": fields}])),
@@ -73,7 +90,12 @@ pub fn sf_error(status: StatusCode, code: &str, message: impl Into<String>, fiel
 }
 
 fn not_found() -> RestResponse {
-    sf_error(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist", &[])
+    sf_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+        &[],
+    )
 }
 
 /// What one request may touch: the caller's org, as the caller.
@@ -103,7 +125,10 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(version) = version.strip_prefix('v').filter(|v| v.parse::<f32>().is_ok()) else {
+    let Some(version) = version
+        .strip_prefix('v')
+        .filter(|v| v.parse::<f32>().is_ok())
+    else {
         return not_found().into_http();
     };
     let Some(caller) = s.caller_from_headers(&headers).await else {
@@ -115,7 +140,13 @@ pub async fn handle(
         .into_http();
     };
     if !s.api_enabled(&caller).await {
-        return sf_error(StatusCode::FORBIDDEN, "API_CURRENTLY_DISABLED", "API is disabled for this User", &[]).into_http();
+        return sf_error(
+            StatusCode::FORBIDDEN,
+            "API_CURRENTLY_DISABLED",
+            "API is disabled for this User",
+            &[],
+        )
+        .into_http();
     }
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -123,13 +154,20 @@ pub async fn handle(
         match serde_json::from_slice::<Value>(&body) {
             Ok(v) => Some(v),
             Err(e) => {
-                return sf_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", format!("The request body is not valid JSON: {e}"), &[]).into_http()
+                return sf_error(
+                    StatusCode::BAD_REQUEST,
+                    "JSON_PARSER_ERROR",
+                    format!("The request body is not valid JSON: {e}"),
+                    &[],
+                )
+                .into_http()
             }
         }
     };
-    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
     let batch_size = batch_size(&headers);
     let mut orgs = s.orgs.write().await;
     let mut cursors = s.cursors.lock().await;
@@ -144,7 +182,12 @@ pub async fn handle(
         cursors: &mut cursors,
         batch_size,
     };
-    let request = RestRequest { method, path: rest.trim_matches('/').to_string(), query, body };
+    let request = RestRequest {
+        method,
+        path: rest.trim_matches('/').to_string(),
+        query,
+        body,
+    };
     if request.path == "composite" {
         return composite::run(&mut ctx, &request).into_http();
     }
@@ -158,7 +201,8 @@ fn batch_size(headers: &HeaderMap) -> usize {
         .and_then(|v| {
             v.split(',').find_map(|part| {
                 let (k, n) = part.split_once('=')?;
-                (k.trim().eq_ignore_ascii_case("batchSize")).then(|| n.trim().parse::<usize>().ok())?
+                (k.trim().eq_ignore_ascii_case("batchSize"))
+                    .then(|| n.trim().parse::<usize>().ok())?
             })
         })
         .map(|n| n.clamp(1, DEFAULT_BATCH_SIZE))
@@ -177,16 +221,31 @@ pub fn execute(ctx: &mut Ctx, req: &RestRequest) -> RestResponse {
         })),
         ["query"] if m == Method::GET => match req.query.get("q") {
             Some(q) => query(ctx, q),
-            None => sf_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", "SOQL statement cannot be empty: pass it as q", &[]),
+            None => sf_error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_QUERY",
+                "SOQL statement cannot be empty: pass it as q",
+                &[],
+            ),
         },
         ["query", locator] if m == Method::GET => query_more(ctx, locator),
         ["sobjects", object] if m == Method::POST => create(ctx, object, req.body.as_ref()),
         ["sobjects", object, id] if m == Method::GET => {
             get_record(ctx, object, id, req.query.get("fields").map(String::as_str))
         }
-        ["sobjects", object, id] if m == Method::PATCH => update(ctx, object, id, req.body.as_ref()),
+        ["sobjects", object, id] if m == Method::PATCH => {
+            update(ctx, object, id, req.body.as_ref())
+        }
         ["sobjects", object, id] if m == Method::DELETE => delete(ctx, object, id),
-        ["query"] | ["query", _] | ["sobjects", _] | ["sobjects", _, _] | ["composite"] => sf_error(
+        ["composite", "sobjects"] if m == Method::POST => {
+            composite::sobjects(ctx, req.body.as_ref())
+        }
+        ["query"]
+        | ["query", _]
+        | ["sobjects", _]
+        | ["sobjects", _, _]
+        | ["composite"]
+        | ["composite", "sobjects"] => sf_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             format!("HTTP Method '{m}' not allowed for this resource"),
@@ -208,13 +267,19 @@ fn query(ctx: &mut Ctx, soql: &str) -> RestResponse {
     }
     let rest = records.split_off(ctx.batch_size);
     ctx.cursors.counter += 1;
-    let locator = make_id("01g", ctx.org().pod, ctx.cursors.counter).short().to_string();
+    let locator = make_id("01g", ctx.org().pod, ctx.cursors.counter)
+        .short()
+        .to_string();
     let batch = ctx.batch_size;
     let mut all = records.clone();
     all.extend(rest);
     ctx.cursors.insert(
         locator.clone(),
-        Cursor { org_id: ctx.org().id.to_string(), records: all, batch_size: batch },
+        Cursor {
+            org_id: ctx.org().id.to_string(),
+            records: all,
+            batch_size: batch,
+        },
     );
     RestResponse::ok(json!({
         "totalSize": total,
@@ -225,18 +290,34 @@ fn query(ctx: &mut Ctx, soql: &str) -> RestResponse {
 }
 
 fn query_more(ctx: &mut Ctx, locator: &str) -> RestResponse {
-    let invalid = || sf_error(StatusCode::BAD_REQUEST, "INVALID_QUERY_LOCATOR", "invalid query locator", &[]);
-    let Some((id, offset)) = locator.rsplit_once('-') else { return invalid() };
-    let Ok(offset) = offset.parse::<usize>() else { return invalid() };
+    let invalid = || {
+        sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY_LOCATOR",
+            "invalid query locator",
+            &[],
+        )
+    };
+    let Some((id, offset)) = locator.rsplit_once('-') else {
+        return invalid();
+    };
+    let Ok(offset) = offset.parse::<usize>() else {
+        return invalid();
+    };
     let org_id = ctx.org().id.to_string();
     let Some(cursor) = ctx.cursors.by_id.get(id).filter(|c| c.org_id == org_id) else {
         return invalid();
     };
     let end = (offset + cursor.batch_size).min(cursor.records.len());
-    let page: Vec<Value> = cursor.records.get(offset..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let page: Vec<Value> = cursor
+        .records
+        .get(offset..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
     let mut body = json!({"totalSize": cursor.records.len(), "done": end >= cursor.records.len(), "records": page});
     if end < cursor.records.len() {
-        body["nextRecordsUrl"] = Value::String(format!("/services/data/v{}/query/{id}-{end}", ctx.version));
+        body["nextRecordsUrl"] =
+            Value::String(format!("/services/data/v{}/query/{id}-{end}", ctx.version));
     }
     RestResponse::ok(body)
 }
@@ -250,26 +331,51 @@ fn record_json(object: &ObjectDef, record: &Record, fields: Option<&str>, versio
     let mut out = Map::new();
     let id = record.get("Id").and_then(Value::as_str);
     out.insert("attributes".into(), attributes(object.name, id, version));
-    let wanted: Option<Vec<String>> = fields.map(|f| f.split(',').map(|s| s.trim().to_ascii_lowercase()).collect());
+    let wanted: Option<Vec<String>> = fields.map(|f| {
+        f.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    });
     for def in &object.fields {
-        if wanted.as_ref().is_some_and(|w| !w.contains(&def.name.to_ascii_lowercase())) {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.contains(&def.name.to_ascii_lowercase()))
+        {
             continue;
         }
-        out.insert(def.name.to_string(), record.get(def.name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            def.name.to_string(),
+            record.get(def.name).cloned().unwrap_or(Value::Null),
+        );
     }
     Value::Object(out)
 }
 
 fn get_record(ctx: &mut Ctx, object: &str, id: &str, fields: Option<&str>) -> RestResponse {
     let org = ctx.org();
-    let Some(name) = object_name(org, object) else { return not_found() };
-    let Some(def) = org.object(name) else { return not_found() };
+    let Some(name) = object_name(org, object) else {
+        return not_found();
+    };
+    let Some(def) = org.object(name) else {
+        return not_found();
+    };
     if let Some(list) = fields {
-        if let Some(bad) = list.split(',').map(str::trim).find(|f| def.field(f).is_none()) {
-            return sf_error(StatusCode::BAD_REQUEST, "INVALID_FIELD", format!("No such column '{bad}' on sobject of type {name}"), &[]);
+        if let Some(bad) = list
+            .split(',')
+            .map(str::trim)
+            .find(|f| def.field(f).is_none())
+        {
+            return sf_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_FIELD",
+                format!("No such column '{bad}' on sobject of type {name}"),
+                &[],
+            );
         }
     }
-    let Ok(id) = SfId::parse(id) else { return not_found() };
+    let Ok(id) = SfId::parse(id) else {
+        return not_found();
+    };
     match org.tables.get(name).and_then(|t| t.get(id.as_str())) {
         Some(record) => RestResponse::ok(record_json(def, record, fields, &ctx.version)),
         None => not_found(),
@@ -277,9 +383,19 @@ fn get_record(ctx: &mut Ctx, object: &str, id: &str, fields: Option<&str>) -> Re
 }
 
 /// Checks and converts the fields of a create or update body.
-fn validate_fields(org: &Org, def: &ObjectDef, body: Option<&Value>, creating: bool) -> Result<Record, RestResponse> {
+fn validate_fields(
+    org: &Org,
+    def: &ObjectDef,
+    body: Option<&Value>,
+    creating: bool,
+) -> Result<Record, RestResponse> {
     let Some(Value::Object(input)) = body else {
-        return Err(sf_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "The request body must be a JSON object of field values", &[]));
+        return Err(sf_error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "The request body must be a JSON object of field values",
+            &[],
+        ));
     };
     let mut out = Record::new();
     for (key, value) in input {
@@ -287,9 +403,18 @@ fn validate_fields(org: &Org, def: &ObjectDef, body: Option<&Value>, creating: b
             continue;
         }
         let Some(field) = def.field(key) else {
-            return Err(sf_error(StatusCode::BAD_REQUEST, "INVALID_FIELD", format!("No such column '{key}' on sobject of type {}", def.name), &[]));
+            return Err(sf_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_FIELD",
+                format!("No such column '{key}' on sobject of type {}", def.name),
+                &[],
+            ));
         };
-        let allowed = if creating { field.createable } else { field.updateable };
+        let allowed = if creating {
+            field.createable
+        } else {
+            field.updateable
+        };
         if !allowed {
             return Err(sf_error(
                 StatusCode::BAD_REQUEST,
@@ -308,7 +433,10 @@ fn coerce(org: &Org, field: &FieldDef, value: &Value) -> Result<Value, RestRespo
         sf_error(
             StatusCode::BAD_REQUEST,
             "JSON_PARSER_ERROR",
-            format!("Cannot deserialize value for field {}: expected {expected}, got {value}", field.name),
+            format!(
+                "Cannot deserialize value for field {}: expected {expected}, got {value}",
+                field.name
+            ),
             &[field.name],
         )
     };
@@ -322,16 +450,27 @@ fn coerce(org: &Org, field: &FieldDef, value: &Value) -> Result<Value, RestRespo
             Value::Bool(b) => Ok(Value::String(b.to_string())),
             _ => Err(wrong("a string")),
         },
-        FieldType::Bool => value.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
+        FieldType::Bool => value
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| wrong("true or false")),
         FieldType::Number => match value {
             Value::Number(_) => Ok(value.clone()),
-            Value::String(s) => s.parse::<f64>().ok().and_then(|f| serde_json::Number::from_f64(f)).map(Value::Number).ok_or_else(|| wrong("a number")),
+            Value::String(s) => s
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| wrong("a number")),
             _ => Err(wrong("a number")),
         },
         FieldType::Date => {
             let text = value.as_str().ok_or_else(|| wrong("a date YYYY-MM-DD"))?;
-            let date = text.get(..10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            date.map(|d| Value::String(d.format("%Y-%m-%d").to_string())).ok_or_else(|| wrong("a date YYYY-MM-DD"))
+            let date = text
+                .get(..10)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            date.map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+                .ok_or_else(|| wrong("a date YYYY-MM-DD"))
         }
         FieldType::DateTime => {
             let text = value.as_str().ok_or_else(|| wrong("a datetime"))?;
@@ -344,44 +483,49 @@ fn coerce(org: &Org, field: &FieldDef, value: &Value) -> Result<Value, RestRespo
         FieldType::Reference(targets) => {
             let text = value.as_str().ok_or_else(|| wrong("a record id"))?;
             let id = SfId::parse(text).map_err(|_| {
-                sf_error(StatusCode::BAD_REQUEST, "MALFORMED_ID", format!("{}: id value of incorrect type: {text}", field.name), &[field.name])
+                sf_error(
+                    StatusCode::BAD_REQUEST,
+                    "MALFORMED_ID",
+                    format!("{}: id value of incorrect type: {text}", field.name),
+                    &[field.name],
+                )
             })?;
             match org.get(id.as_str()) {
-                Some((object, _)) if targets.contains(&object) || targets.is_empty() => Ok(Value::String(id.to_string())),
+                Some((object, _)) if targets.contains(&object) || targets.is_empty() => {
+                    Ok(Value::String(id.to_string()))
+                }
                 Some(_) => Err(sf_error(
                     StatusCode::BAD_REQUEST,
                     "FIELD_INTEGRITY_EXCEPTION",
                     format!("{}: id value of incorrect type: {text}", field.name),
                     &[field.name],
                 )),
-                None => Err(sf_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {text}"), &[field.name])),
+                None => Err(sf_error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    format!("invalid cross reference id: {text}"),
+                    &[field.name],
+                )),
             }
         }
     }
 }
 
-fn apply_defaults(object: &str, fields: &mut Record) {
-    let defaults: &[(&str, Value)] = match object {
-        "Lead" => &[("Status", json!("Open - Not Contacted")), ("IsConverted", json!(false))],
-        "Task" => &[("Status", json!("Not Started")), ("Priority", json!("Normal"))],
-        "User" => &[("IsActive", json!(true)), ("UserType", json!("Standard"))],
-        "EmailMessage" => &[("Incoming", json!(false))],
-        "OpportunityContactRole" => &[("IsPrimary", json!(false))],
-        _ => &[],
-    };
-    for (k, v) in defaults {
-        if !fields.get(*k).is_some_and(|x| !x.is_null()) {
-            fields.insert((*k).to_string(), v.clone());
-        }
-    }
-}
-
-fn create(ctx: &mut Ctx, object: &str, body: Option<&Value>) -> RestResponse {
+pub(crate) fn create(ctx: &mut Ctx, object: &str, body: Option<&Value>) -> RestResponse {
     let org = ctx.org();
-    let Some(name) = object_name(org, object) else { return not_found() };
-    let Some(def) = org.object(name) else { return not_found() };
+    let Some(name) = object_name(org, object) else {
+        return not_found();
+    };
+    let Some(def) = org.object(name) else {
+        return not_found();
+    };
     if !def.writable {
-        return sf_error(StatusCode::BAD_REQUEST, "INVALID_TYPE_FOR_OPERATION", format!("entity type cannot be inserted: {name}"), &[]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type cannot be inserted: {name}"),
+            &[],
+        );
     }
     let mut fields = match validate_fields(org, def, body, true) {
         Ok(f) => f,
@@ -395,7 +539,12 @@ fn create(ctx: &mut Ctx, object: &str, body: Option<&Value>) -> RestResponse {
         .map(|f| f.name)
         .collect();
     if !missing.is_empty() {
-        return sf_error(StatusCode::BAD_REQUEST, "REQUIRED_FIELD_MISSING", format!("Required fields are missing: [{}]", missing.join(", ")), &missing);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.join(", ")),
+            &missing,
+        );
     }
     if name == "User" {
         if let Some(err) = duplicate_username(ctx.orgs, fields.get("Username"), None) {
@@ -414,7 +563,10 @@ fn create(ctx: &mut Ctx, object: &str, body: Option<&Value>) -> RestResponse {
     RestResponse {
         status: StatusCode::CREATED,
         body: Some(json!({"id": id.as_str(), "success": true, "errors": []})),
-        location: Some(format!("/services/data/v{}/sobjects/{name}/{id}", ctx.version)),
+        location: Some(format!(
+            "/services/data/v{}/sobjects/{name}/{id}",
+            ctx.version
+        )),
     }
 }
 
@@ -452,7 +604,11 @@ fn email_task(org: &Org, email: &Record, actor: &str) -> Record {
     task
 }
 
-fn duplicate_username(orgs: &[Org], username: Option<&Value>, except: Option<&str>) -> Option<RestResponse> {
+fn duplicate_username(
+    orgs: &[Org],
+    username: Option<&Value>,
+    except: Option<&str>,
+) -> Option<RestResponse> {
     let username = username?.as_str()?;
     let taken = orgs.iter().any(|o| {
         o.user_by_username(username)
@@ -470,13 +626,26 @@ fn duplicate_username(orgs: &[Org], username: Option<&Value>, except: Option<&st
 
 fn update(ctx: &mut Ctx, object: &str, id: &str, body: Option<&Value>) -> RestResponse {
     let org = ctx.org();
-    let Some(name) = object_name(org, object) else { return not_found() };
-    let Some(def) = org.object(name) else { return not_found() };
+    let Some(name) = object_name(org, object) else {
+        return not_found();
+    };
+    let Some(def) = org.object(name) else {
+        return not_found();
+    };
     if !def.writable {
-        return sf_error(StatusCode::BAD_REQUEST, "INVALID_TYPE_FOR_OPERATION", format!("entity type cannot be updated: {name}"), &[]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type cannot be updated: {name}"),
+            &[],
+        );
     }
-    let Ok(id) = SfId::parse(id) else { return not_found() };
-    let Some(current) = org.tables.get(name).and_then(|t| t.get(id.as_str())) else { return not_found() };
+    let Ok(id) = SfId::parse(id) else {
+        return not_found();
+    };
+    let Some(current) = org.tables.get(name).and_then(|t| t.get(id.as_str())) else {
+        return not_found();
+    };
     let fields = match validate_fields(org, def, body, false) {
         Ok(f) => f,
         Err(e) => return e,
@@ -499,7 +668,12 @@ fn update(ctx: &mut Ctx, object: &str, id: &str, body: Option<&Value>) -> RestRe
         .iter()
         .find(|f| f.required && fields.get(f.name).is_some_and(|v| v.is_null() || v == ""))
     {
-        return sf_error(StatusCode::BAD_REQUEST, "REQUIRED_FIELD_MISSING", format!("Required fields are missing: [{}]", missing.name), &[missing.name]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.name),
+            &[missing.name],
+        );
     }
     let now = now_string();
     let actor = ctx.user_id.clone();
@@ -515,13 +689,29 @@ fn update(ctx: &mut Ctx, object: &str, id: &str, body: Option<&Value>) -> RestRe
 
 fn delete(ctx: &mut Ctx, object: &str, id: &str) -> RestResponse {
     let org = ctx.org();
-    let Some(name) = object_name(org, object) else { return not_found() };
-    let Some(def) = org.object(name) else { return not_found() };
+    let Some(name) = object_name(org, object) else {
+        return not_found();
+    };
+    let Some(def) = org.object(name) else {
+        return not_found();
+    };
     if !def.writable || name == "User" {
-        return sf_error(StatusCode::BAD_REQUEST, "INVALID_TYPE_FOR_OPERATION", format!("entity type cannot be deleted: {name}"), &[]);
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type cannot be deleted: {name}"),
+            &[],
+        );
     }
-    let Ok(id) = SfId::parse(id) else { return not_found() };
-    match ctx.org_mut().tables.get_mut(name).and_then(|t| t.remove(id.as_str())) {
+    let Ok(id) = SfId::parse(id) else {
+        return not_found();
+    };
+    match ctx
+        .org_mut()
+        .tables
+        .get_mut(name)
+        .and_then(|t| t.remove(id.as_str()))
+    {
         Some(_) => RestResponse::no_content(),
         None => not_found(),
     }

@@ -44,7 +44,9 @@ pub struct ObjectDef {
 
 impl ObjectDef {
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The lookup field behind a relationship name (`owner` → `OwnerId`).

@@ -26,7 +26,7 @@ pub const ACME_EMAIL_DIFFERS: &str = "dan.diff@acme.example";
 pub const ACME_EMAIL_DIFFERS_EMAIL: &str = "daniel.d@acme-mail.example";
 /// Generated active standard users `rep01@acme.example` … `rep40@acme.example`.
 pub const ACME_GENERATED_REPS: usize = 40;
-/// Acme users in total (7 named + 40 generated); 45 are active, 46 API-enabled-or-not active.
+/// Acme users in total (7 named + 40 generated); all but ivan.inactive (46) are active.
 pub const ACME_USER_COUNT: usize = 47;
 
 pub const GLOBEX_ADMIN: &str = "gina.admin@globex.example";
@@ -44,7 +44,14 @@ const GENERATED_FIRST: [&str; 10] = [
     "Alex", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Morgan", "Riley",
 ];
 const GENERATED_LAST: [&str; 8] = [
-    "Nguyen", "Okafor", "Schmidt", "Silva", "Kowalski", "Haddad", "Lindqvist", "Moreau",
+    "Nguyen",
+    "Okafor",
+    "Schmidt",
+    "Silva",
+    "Kowalski",
+    "Haddad",
+    "Lindqvist",
+    "Moreau",
 ];
 
 /// The id of the org with this name, if seeded.
@@ -71,21 +78,23 @@ pub fn user_id(username: &str) -> Option<SfId> {
 /// The id of the first seeded record of `object` whose `field` equals `value`
 /// (case-insensitive), in any org. E.g. `find_seeded("Lead", "Email", LEAD_JANE_EMAIL)`.
 pub fn find_seeded(object: &str, field: &str, value: &str) -> Option<SfId> {
-    seeded_orgs("http://sandbox.invalid").iter().find_map(|org| {
-        org.tables.get(object)?.values().find_map(|r| {
-            let matches = r
-                .get(field)
-                .and_then(Value::as_str)
-                .is_some_and(|v| v.eq_ignore_ascii_case(value));
-            if matches {
-                r.get("Id")
+    seeded_orgs("http://sandbox.invalid")
+        .iter()
+        .find_map(|org| {
+            org.tables.get(object)?.values().find_map(|r| {
+                let matches = r
+                    .get(field)
                     .and_then(Value::as_str)
-                    .and_then(|id| SfId::parse(id).ok())
-            } else {
-                None
-            }
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value));
+                if matches {
+                    r.get("Id")
+                        .and_then(Value::as_str)
+                        .and_then(|id| SfId::parse(id).ok())
+                } else {
+                    None
+                }
+            })
         })
-    })
 }
 
 pub(crate) const ACME_POD: &str = "Ac";
@@ -118,6 +127,8 @@ impl Seeder {
             .map(format_datetime)
             .unwrap_or_default();
         self.clock += 1;
+        let mut fields = fields;
+        crate::store::apply_defaults(object, &mut fields);
         let actor = self.actor.clone();
         self.org.insert(object, fields, &actor, &at).to_string()
     }
@@ -134,7 +145,12 @@ struct SeedUser<'a> {
 }
 
 fn add_user(s: &mut Seeder, base_url: &str, u: &SeedUser) -> String {
-    let alias: String = u.first.chars().take(1).chain(u.last.chars().take(4)).collect();
+    let alias: String = u
+        .first
+        .chars()
+        .take(1)
+        .chain(u.last.chars().take(4))
+        .collect();
     let profile_id = s
         .org
         .tables
@@ -201,19 +217,83 @@ fn acme(base_url: &str) -> Org {
     add_organization(&mut s, "SBX1");
     add_profiles(&mut s);
     let named = [
-        ("Ada", "Admin", ACME_ADMIN, ACME_ADMIN, "Salesforce Administrator", PROFILE_ADMIN, true),
-        ("Sam", "Seller", ACME_SELLER, ACME_SELLER, "Account Executive", PROFILE_STANDARD, true),
-        ("Sara", "Rep", ACME_REP, ACME_REP, "Sales Development Rep", PROFILE_STANDARD, true),
-        ("Tom", "Closer", ACME_CLOSER, ACME_CLOSER, "Senior Account Executive", PROFILE_STANDARD, true),
-        ("Nora", "Noapi", ACME_NO_API, ACME_NO_API, "Sales Assistant", PROFILE_NO_API, true),
-        ("Ivan", "Inactive", ACME_INACTIVE, ACME_INACTIVE, "Former Account Executive", PROFILE_STANDARD, false),
-        ("Dan", "Diff", ACME_EMAIL_DIFFERS, ACME_EMAIL_DIFFERS_EMAIL, "Account Executive", PROFILE_STANDARD, true),
+        (
+            "Ada",
+            "Admin",
+            ACME_ADMIN,
+            ACME_ADMIN,
+            "Salesforce Administrator",
+            PROFILE_ADMIN,
+            true,
+        ),
+        (
+            "Sam",
+            "Seller",
+            ACME_SELLER,
+            ACME_SELLER,
+            "Account Executive",
+            PROFILE_STANDARD,
+            true,
+        ),
+        (
+            "Sara",
+            "Rep",
+            ACME_REP,
+            ACME_REP,
+            "Sales Development Rep",
+            PROFILE_STANDARD,
+            true,
+        ),
+        (
+            "Tom",
+            "Closer",
+            ACME_CLOSER,
+            ACME_CLOSER,
+            "Senior Account Executive",
+            PROFILE_STANDARD,
+            true,
+        ),
+        (
+            "Nora",
+            "Noapi",
+            ACME_NO_API,
+            ACME_NO_API,
+            "Sales Assistant",
+            PROFILE_NO_API,
+            true,
+        ),
+        (
+            "Ivan",
+            "Inactive",
+            ACME_INACTIVE,
+            ACME_INACTIVE,
+            "Former Account Executive",
+            PROFILE_STANDARD,
+            false,
+        ),
+        (
+            "Dan",
+            "Diff",
+            ACME_EMAIL_DIFFERS,
+            ACME_EMAIL_DIFFERS_EMAIL,
+            "Account Executive",
+            PROFILE_STANDARD,
+            true,
+        ),
     ];
     for (first, last, username, email, title, profile, active) in named {
         add_user(
             &mut s,
             base_url,
-            &SeedUser { first, last, username, email, title, profile, active },
+            &SeedUser {
+                first,
+                last,
+                username,
+                email,
+                title,
+                profile,
+                active,
+            },
         );
     }
     for i in 1..=ACME_GENERATED_REPS {
@@ -249,57 +329,285 @@ fn acme(base_url: &str) -> Org {
                    "BillingCountry": "United States", "Type": "Customer", "OwnerId": o}),
         )
     };
-    let northwind = account(&mut s, "Northwind Traders", "northwind.example", "Retail", "Seattle", &sam);
-    let contoso = account(&mut s, "Contoso Ltd", "contoso.example", "Technology", "Redmond", &tom);
-    let fabrikam = account(&mut s, "Fabrikam Inc", "fabrikam.example", "Manufacturing", "Chicago", &sam);
-    let initech = account(&mut s, "Initech", "initech.example", "Software", "Austin", &sara);
-    let umbrella = account(&mut s, "Umbrella Health", "umbrella-health.example", "Healthcare", "Boston", &dan);
-    let wayne = account(&mut s, "Wayne Logistics", "wayne-logistics.example", "Transportation", "Newark", &tom);
+    let northwind = account(
+        &mut s,
+        "Northwind Traders",
+        "northwind.example",
+        "Retail",
+        "Seattle",
+        &sam,
+    );
+    let contoso = account(
+        &mut s,
+        "Contoso Ltd",
+        "contoso.example",
+        "Technology",
+        "Redmond",
+        &tom,
+    );
+    let fabrikam = account(
+        &mut s,
+        "Fabrikam Inc",
+        "fabrikam.example",
+        "Manufacturing",
+        "Chicago",
+        &sam,
+    );
+    let initech = account(
+        &mut s,
+        "Initech",
+        "initech.example",
+        "Software",
+        "Austin",
+        &sara,
+    );
+    let umbrella = account(
+        &mut s,
+        "Umbrella Health",
+        "umbrella-health.example",
+        "Healthcare",
+        "Boston",
+        &dan,
+    );
+    let wayne = account(
+        &mut s,
+        "Wayne Logistics",
+        "wayne-logistics.example",
+        "Transportation",
+        "Newark",
+        &tom,
+    );
 
-    let contact = |s: &mut Seeder, first: &str, last: &str, email: &str, title: &str, acct: Option<&str>, o: &Value| {
+    let contact = |s: &mut Seeder,
+                   first: &str,
+                   last: &str,
+                   email: &str,
+                   title: &str,
+                   acct: Option<&str>,
+                   o: &Value| {
         s.add(
             "Contact",
             json!({"FirstName": first, "LastName": last, "Email": email, "Title": title,
                    "Phone": "+1 206 555 0199", "AccountId": acct, "OwnerId": o}),
         )
     };
-    let maria = contact(&mut s, "Maria", "Anders", CONTACT_MARIA_EMAIL, "Purchasing Manager", Some(&northwind), &sam);
-    let thomas = contact(&mut s, "Thomas", "Hardy", "thomas.hardy@contoso.example", "VP Operations", Some(&contoso), &tom);
-    contact(&mut s, "Elena", "Ruiz", "elena.ruiz@fabrikam.example", "Plant Director", Some(&fabrikam), &sam);
-    let peter = contact(&mut s, "Peter", "Gibbons", "peter.gibbons@initech.example", "Software Engineer", Some(&initech), &sara);
-    let bill = contact(&mut s, "Bill", "Lumbergh", "bill.lumbergh@initech.example", "Division VP", Some(&initech), &sara);
-    let alice = contact(&mut s, "Alice", "Chen", "alice.chen@umbrella-health.example", "CIO", Some(&umbrella), &dan);
-    contact(&mut s, "Lucius", "Fox", "lucius.fox@wayne-logistics.example", "CTO", Some(&wayne), &tom);
-    contact(&mut s, "Olivia", "Park", "olivia.park@freelance.example", "Consultant", None, &sara);
-    contact(&mut s, "Marco", "Rossi", "marco.rossi@mail.example", "Independent Buyer", None, &rep01);
+    let maria = contact(
+        &mut s,
+        "Maria",
+        "Anders",
+        CONTACT_MARIA_EMAIL,
+        "Purchasing Manager",
+        Some(&northwind),
+        &sam,
+    );
+    let thomas = contact(
+        &mut s,
+        "Thomas",
+        "Hardy",
+        "thomas.hardy@contoso.example",
+        "VP Operations",
+        Some(&contoso),
+        &tom,
+    );
+    contact(
+        &mut s,
+        "Elena",
+        "Ruiz",
+        "elena.ruiz@fabrikam.example",
+        "Plant Director",
+        Some(&fabrikam),
+        &sam,
+    );
+    let peter = contact(
+        &mut s,
+        "Peter",
+        "Gibbons",
+        "peter.gibbons@initech.example",
+        "Software Engineer",
+        Some(&initech),
+        &sara,
+    );
+    let bill = contact(
+        &mut s,
+        "Bill",
+        "Lumbergh",
+        "bill.lumbergh@initech.example",
+        "Division VP",
+        Some(&initech),
+        &sara,
+    );
+    let alice = contact(
+        &mut s,
+        "Alice",
+        "Chen",
+        "alice.chen@umbrella-health.example",
+        "CIO",
+        Some(&umbrella),
+        &dan,
+    );
+    contact(
+        &mut s,
+        "Lucius",
+        "Fox",
+        "lucius.fox@wayne-logistics.example",
+        "CTO",
+        Some(&wayne),
+        &tom,
+    );
+    contact(
+        &mut s,
+        "Olivia",
+        "Park",
+        "olivia.park@freelance.example",
+        "Consultant",
+        None,
+        &sara,
+    );
+    contact(
+        &mut s,
+        "Marco",
+        "Rossi",
+        "marco.rossi@mail.example",
+        "Independent Buyer",
+        None,
+        &rep01,
+    );
 
-    let lead = |s: &mut Seeder, first: &str, last: &str, email: &str, company: &str, status: &str, o: &Value| {
+    let lead = |s: &mut Seeder,
+                first: &str,
+                last: &str,
+                email: &str,
+                company: &str,
+                status: &str,
+                o: &Value| {
         s.add(
             "Lead",
             json!({"FirstName": first, "LastName": last, "Email": email, "Company": company,
                    "Status": status, "LeadSource": "Web", "Title": "Director", "OwnerId": o}),
         )
     };
-    let jane = lead(&mut s, "Jane", "Prospect", LEAD_JANE_EMAIL, "Northwind Traders", "Open - Not Contacted", &sam);
-    lead(&mut s, "Liam", "Turner", "liam.turner@brightwave.example", "Brightwave Media", "Working - Contacted", &sara);
-    lead(&mut s, "Priya", "Natarajan", "priya.n@quantumleaf.example", "QuantumLeaf", "Open - Not Contacted", &tom);
-    lead(&mut s, "Hugo", "Martin", "hugo.martin@atelier-lumiere.example", "Atelier Lumière", "Working - Contacted", &dan);
-    lead(&mut s, "Sofia", "Costa", "sofia.costa@verdant.example", "Verdant Farms", "Open - Not Contacted", &rep01);
-    lead(&mut s, "Kenji", "Sato", "kenji.sato@sakura-tech.example", "Sakura Tech", "Open - Not Contacted", &sam);
-    lead(&mut s, "Maria", "Anders", CONTACT_MARIA_EMAIL, "Northwind Traders", "Closed - Not Converted", &rep02);
+    let jane = lead(
+        &mut s,
+        "Jane",
+        "Prospect",
+        LEAD_JANE_EMAIL,
+        "Northwind Traders",
+        "Open - Not Contacted",
+        &sam,
+    );
+    lead(
+        &mut s,
+        "Liam",
+        "Turner",
+        "liam.turner@brightwave.example",
+        "Brightwave Media",
+        "Working - Contacted",
+        &sara,
+    );
+    lead(
+        &mut s,
+        "Priya",
+        "Natarajan",
+        "priya.n@quantumleaf.example",
+        "QuantumLeaf",
+        "Open - Not Contacted",
+        &tom,
+    );
+    lead(
+        &mut s,
+        "Hugo",
+        "Martin",
+        "hugo.martin@atelier-lumiere.example",
+        "Atelier Lumière",
+        "Working - Contacted",
+        &dan,
+    );
+    lead(
+        &mut s,
+        "Sofia",
+        "Costa",
+        "sofia.costa@verdant.example",
+        "Verdant Farms",
+        "Open - Not Contacted",
+        &rep01,
+    );
+    lead(
+        &mut s,
+        "Kenji",
+        "Sato",
+        "kenji.sato@sakura-tech.example",
+        "Sakura Tech",
+        "Open - Not Contacted",
+        &sam,
+    );
+    lead(
+        &mut s,
+        "Maria",
+        "Anders",
+        CONTACT_MARIA_EMAIL,
+        "Northwind Traders",
+        "Closed - Not Converted",
+        &rep02,
+    );
 
-    let opp = |s: &mut Seeder, name: &str, acct: &str, stage: &str, amount: f64, close: &str, o: &Value| {
+    let opp = |s: &mut Seeder,
+               name: &str,
+               acct: &str,
+               stage: &str,
+               amount: f64,
+               close: &str,
+               o: &Value| {
         s.add(
             "Opportunity",
             json!({"Name": name, "AccountId": acct, "StageName": stage, "Amount": amount,
                    "CloseDate": close, "OwnerId": o}),
         )
     };
-    let o1 = opp(&mut s, "Northwind Traders - Renewal 2027", &northwind, "Negotiation/Review", 48000.0, "2026-12-15", &sam);
-    let o2 = opp(&mut s, "Contoso Expansion", &contoso, "Proposal/Price Quote", 125000.0, "2027-01-31", &tom);
-    let o3 = opp(&mut s, "Initech TPS Automation", &initech, "Qualification", 30000.0, "2026-12-31", &sara);
-    opp(&mut s, "Fabrikam Pilot", &fabrikam, "Closed Won", 15000.0, "2026-10-01", &sam);
-    let o5 = opp(&mut s, "Umbrella Health Platform", &umbrella, "Prospecting", 90000.0, "2027-03-01", &dan);
+    let o1 = opp(
+        &mut s,
+        "Northwind Traders - Renewal 2027",
+        &northwind,
+        "Negotiation/Review",
+        48000.0,
+        "2026-12-15",
+        &sam,
+    );
+    let o2 = opp(
+        &mut s,
+        "Contoso Expansion",
+        &contoso,
+        "Proposal/Price Quote",
+        125000.0,
+        "2027-01-31",
+        &tom,
+    );
+    let o3 = opp(
+        &mut s,
+        "Initech TPS Automation",
+        &initech,
+        "Qualification",
+        30000.0,
+        "2026-12-31",
+        &sara,
+    );
+    opp(
+        &mut s,
+        "Fabrikam Pilot",
+        &fabrikam,
+        "Closed Won",
+        15000.0,
+        "2026-10-01",
+        &sam,
+    );
+    let o5 = opp(
+        &mut s,
+        "Umbrella Health Platform",
+        &umbrella,
+        "Prospecting",
+        90000.0,
+        "2027-03-01",
+        &dan,
+    );
     for (o, c, role, primary) in [
         (&o1, &maria, "Decision Maker", true),
         (&o2, &thomas, "Economic Buyer", true),
@@ -332,14 +640,40 @@ fn globex(base_url: &str) -> Org {
     add_organization(&mut s, "SBX2");
     add_profiles(&mut s);
     for (first, last, username, title, profile) in [
-        ("Gina", "Admin", GLOBEX_ADMIN, "CRM Administrator", PROFILE_ADMIN),
-        ("Gus", "Seller", GLOBEX_SELLER, "Account Executive", PROFILE_STANDARD),
-        ("Greta", "Rep", GLOBEX_REP, "Sales Development Rep", PROFILE_STANDARD),
+        (
+            "Gina",
+            "Admin",
+            GLOBEX_ADMIN,
+            "CRM Administrator",
+            PROFILE_ADMIN,
+        ),
+        (
+            "Gus",
+            "Seller",
+            GLOBEX_SELLER,
+            "Account Executive",
+            PROFILE_STANDARD,
+        ),
+        (
+            "Greta",
+            "Rep",
+            GLOBEX_REP,
+            "Sales Development Rep",
+            PROFILE_STANDARD,
+        ),
     ] {
         add_user(
             &mut s,
             base_url,
-            &SeedUser { first, last, username, email: username, title, profile, active: true },
+            &SeedUser {
+                first,
+                last,
+                username,
+                email: username,
+                title,
+                profile,
+                active: true,
+            },
         );
     }
     let gus = owner(&s, GLOBEX_SELLER);
@@ -374,4 +708,138 @@ fn finish(s: Seeder) -> Org {
         }
     }
     org
+}
+
+/// The seeded orgs as Markdown tables (what sandbox/README.md lists; a test keeps them in sync).
+/// `cargo run -p salespane-sandbox --example seeds` prints it.
+pub fn describe_markdown() -> String {
+    let mut out = String::new();
+    for org in seeded_orgs("http://sandbox.invalid") {
+        out.push_str(&format!("### {} — org id `{}`\n\n", org.name, org.id));
+        out.push_str("| Object | Id | Name | Username / Email | Notes |\n|---|---|---|---|---|\n");
+        for (object, table) in &org.tables {
+            if *object == "Organization" {
+                continue;
+            }
+            for record in table.values() {
+                let get = |k: &str| record.get(k).and_then(Value::as_str).unwrap_or("");
+                let id = get("Id");
+                let (name, contact, notes) = match *object {
+                    "Profile" => (
+                        get("Name").to_string(),
+                        String::new(),
+                        format!(
+                            "API enabled: {}",
+                            record.get("PermissionsApiEnabled") == Some(&Value::Bool(true))
+                        ),
+                    ),
+                    "User" => {
+                        let profile = get("ProfileId");
+                        let profile_name = org
+                            .get(profile)
+                            .and_then(|(_, p)| p.get("Name").and_then(Value::as_str))
+                            .unwrap_or("");
+                        let email = get("Email");
+                        let contact = if email.eq_ignore_ascii_case(get("Username")) {
+                            format!("`{}`", get("Username"))
+                        } else {
+                            format!("`{}` / email `{email}`", get("Username"))
+                        };
+                        let active = if record.get("IsActive") == Some(&Value::Bool(true)) {
+                            ""
+                        } else {
+                            ", inactive"
+                        };
+                        (
+                            get("Name").to_string(),
+                            contact,
+                            format!("{profile_name}{active}"),
+                        )
+                    }
+                    "OpportunityContactRole" => (
+                        get("Role").to_string(),
+                        String::new(),
+                        format!("{} ↔ {}", get("OpportunityId"), get("ContactId")),
+                    ),
+                    "Task" => (
+                        get("Subject").to_string(),
+                        String::new(),
+                        format!("Who {}", get("WhoId")),
+                    ),
+                    _ => {
+                        let email = get("Email");
+                        let notes = match *object {
+                            "Contact" => format!("Account {}", get("AccountId")),
+                            "Lead" => get("Company").to_string(),
+                            "Opportunity" => {
+                                format!("{} · Account {}", get("StageName"), get("AccountId"))
+                            }
+                            _ => String::new(),
+                        };
+                        (
+                            get("Name").to_string(),
+                            if email.is_empty() {
+                                String::new()
+                            } else {
+                                format!("`{email}`")
+                            },
+                            notes,
+                        )
+                    }
+                };
+                let owner = record
+                    .get("OwnerId")
+                    .and_then(Value::as_str)
+                    .and_then(|o| org.get(o))
+                    .and_then(|(_, u)| u.get("Username").and_then(Value::as_str))
+                    .map(|u| format!(" · owner {u}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "| {object} | `{id}` | {name} | {contact} | {notes}{owner} |\n"
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_deterministic_and_ids_well_formed() {
+        assert_eq!(describe_markdown(), describe_markdown());
+        assert_eq!(org_id(ACME_ORG_NAME), Some(acme_org_id()));
+        assert_eq!(org_id(GLOBEX_ORG_NAME), Some(globex_org_id()));
+        let orgs = seeded_orgs("http://x");
+        let mut emails = std::collections::HashSet::new();
+        for org in &orgs {
+            for (object, table) in &org.tables {
+                for (id, record) in table {
+                    let parsed = SfId::parse(id).unwrap();
+                    assert_eq!(parsed.as_str(), id);
+                    assert_eq!(org.object_of_id(id), Some(*object));
+                    if *object == "User" {
+                        assert!(emails.insert(record["Email"].as_str().unwrap().to_lowercase()));
+                    }
+                }
+            }
+        }
+        assert_eq!(orgs[0].tables["User"].len(), ACME_USER_COUNT);
+        assert_eq!(
+            user_id(ACME_ADMIN).unwrap().as_str(),
+            crate::store::make_id("005", ACME_POD, 1).as_str()
+        );
+    }
+
+    #[test]
+    fn readme_lists_the_seeds() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(&describe_markdown()),
+            "sandbox/README.md is out of date: paste the output of `cargo run -p salespane-sandbox --example seeds`"
+        );
+    }
 }

@@ -4,7 +4,9 @@
 use crate::faults::Fault;
 use crate::idtoken::IdTokenSigner;
 use crate::store::{Org, Record};
-use crate::tokens::{new_nonce, now_micros, Claims, TokenCodec, TokenKind, ACCESS_TOKEN_LIFETIME_MICROS};
+use crate::tokens::{
+    new_nonce, now_micros, Claims, TokenCodec, TokenKind, ACCESS_TOKEN_LIFETIME_MICROS,
+};
 use crate::SandboxConfig;
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
@@ -109,8 +111,12 @@ impl Sandbox {
         {
             let auth = self.auth.lock().await;
             let revoked = auth.revoked.contains(&claims.nonce)
-                || claims.parent.as_ref().is_some_and(|p| auth.revoked.contains(p));
-            if revoked || auth.expired.contains(&claims.nonce) || claims.iat <= auth.expired_before {
+                || claims
+                    .parent
+                    .as_ref()
+                    .is_some_and(|p| auth.revoked.contains(p));
+            if revoked || auth.expired.contains(&claims.nonce) || claims.iat <= auth.expired_before
+            {
                 return None;
             }
         }
@@ -158,7 +164,11 @@ impl Sandbox {
         refresh_parent: Option<&Claims>,
         oidc_nonce: Option<&str>,
     ) -> Value {
-        let user_id = user.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let user_id = user
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let org_id = org.id.to_string();
         let now = {
             let auth = self.auth.lock().await;
@@ -213,7 +223,14 @@ impl Sandbox {
         body
     }
 
-    fn id_token(&self, org: &Org, user: &Record, client_id: &str, now_us: i64, nonce: Option<&str>) -> String {
+    fn id_token(
+        &self,
+        org: &Org,
+        user: &Record,
+        client_id: &str,
+        now_us: i64,
+        nonce: Option<&str>,
+    ) -> String {
         let text = |k: &str| user.get(k).cloned().unwrap_or(Value::Null);
         let user_id = user.get("Id").and_then(Value::as_str).unwrap_or_default();
         let iat = now_us / 1_000_000;
@@ -242,7 +259,10 @@ impl Sandbox {
 
 /// The token of an `Authorization: Bearer …` (or Salesforce's older `OAuth …`) header.
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     if scheme.eq_ignore_ascii_case("Bearer") || scheme.eq_ignore_ascii_case("OAuth") {
         Some(token.trim().to_string())

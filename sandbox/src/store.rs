@@ -2,7 +2,7 @@
 
 use crate::schema::{has_person_name, objects, ObjectDef};
 use salespane_api::sfid::SfId;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -56,7 +56,9 @@ impl Org {
     }
 
     pub fn object(&self, name: &str) -> Option<&ObjectDef> {
-        self.schema.iter().find(|o| o.name.eq_ignore_ascii_case(name))
+        self.schema
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
     }
 
     pub fn next_id(&mut self, object: &'static str, prefix: &str) -> SfId {
@@ -129,17 +131,46 @@ impl Org {
     }
 }
 
+/// Values Salesforce fills in when a create leaves them out.
+pub fn apply_defaults(object: &str, fields: &mut Record) {
+    let defaults: &[(&str, Value)] = match object {
+        "Lead" => &[
+            ("Status", json!("Open - Not Contacted")),
+            ("IsConverted", json!(false)),
+        ],
+        "Task" => &[
+            ("Status", json!("Not Started")),
+            ("Priority", json!("Normal")),
+        ],
+        "User" => &[("IsActive", json!(true)), ("UserType", json!("Standard"))],
+        "EmailMessage" => &[("Incoming", json!(false))],
+        "OpportunityContactRole" => &[("IsPrimary", json!(false))],
+        _ => &[],
+    };
+    for (k, v) in defaults {
+        if fields.get(*k).is_none_or(Value::is_null) {
+            fields.insert((*k).to_string(), v.clone());
+        }
+    }
+}
+
 /// Fields Salesforce computes from others.
 pub fn derive_fields(object: &str, fields: &mut Record) {
     if has_person_name(object) {
-        let first = fields.get("FirstName").and_then(Value::as_str).unwrap_or("");
+        let first = fields
+            .get("FirstName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let last = fields.get("LastName").and_then(Value::as_str).unwrap_or("");
         let name = format!("{first} {last}").trim().to_string();
         fields.insert("Name".into(), Value::String(name));
     }
     match object {
         "Opportunity" => {
-            let stage = fields.get("StageName").and_then(Value::as_str).unwrap_or("");
+            let stage = fields
+                .get("StageName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let won = stage == "Closed Won";
             let closed = won || stage == "Closed Lost";
             fields.insert("IsWon".into(), Value::Bool(won));

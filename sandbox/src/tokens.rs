@@ -126,7 +126,10 @@ mod tests {
         let codec = TokenCodec::new(b"secret");
         let token = codec.encode(&claims());
         assert!(token.starts_with("00DAc0000000001!"));
-        assert_eq!(codec.decode(&token).map(|c| c.user_id), Some(claims().user_id));
+        assert_eq!(
+            codec.decode(&token).map(|c| c.user_id),
+            Some(claims().user_id)
+        );
         let mut forged = token.clone();
         forged.insert(20, 'x');
         assert!(codec.decode(&forged).is_none());

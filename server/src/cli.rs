@@ -69,6 +69,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     }
     let workers = crate::autosync::spawn_workers(&state);
     let router = app::router(state.clone());
+    if state.settings.sandbox { crate::crm_link::connect_sandbox_team_sync(&state, router.clone()).await; }
 
     // The line test harnesses and the demo wait for; printed once the socket accepts.
     println!("salespane-server listening on http://{bound}");

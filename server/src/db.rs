@@ -8,11 +8,23 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Migrations, in order. Each runs once, inside a transaction, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts_users",
-    include_str!("../migrations/0001_accounts_users.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts_users",
+        include_str!("../migrations/0001_accounts_users.sql"),
+    ),
+    (
+        2,
+        "crm_links",
+        include_str!("../migrations/0002_crm_links.sql"),
+    ),
+    (
+        3,
+        "scim_autosync",
+        include_str!("../migrations/0003_scim_autosync.sql"),
+    ),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -21,6 +21,10 @@ pub async fn start() -> TestSandbox {
 }
 
 pub async fn start_with_timeout(timeout: Duration) -> TestSandbox {
+    start_with(timeout, b"integration-test-secret").await
+}
+
+pub async fn start_with(timeout: Duration, secret: &[u8]) -> TestSandbox {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}/sfdc");
@@ -28,7 +32,7 @@ pub async fn start_with_timeout(timeout: Duration) -> TestSandbox {
         "/sfdc",
         salespane_sandbox::router(SandboxConfig {
             public_base_url: base.clone(),
-            signing_secret: b"integration-test-secret".to_vec(),
+            signing_secret: secret.to_vec(),
         }),
     );
     tokio::spawn(async move {
@@ -58,12 +62,22 @@ impl TestSandbox {
     pub fn redirect_params(response: &reqwest::Response) -> Vec<(String, String)> {
         assert_eq!(response.status(), 302, "authorize should redirect");
         let location = response.headers()["location"].to_str().unwrap();
-        assert!(location.starts_with(REDIRECT_URI), "redirected to {location}");
-        url::Url::parse(location).unwrap().query_pairs().into_owned().collect()
+        assert!(
+            location.starts_with(REDIRECT_URI),
+            "redirected to {location}"
+        );
+        url::Url::parse(location)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
     }
 
     pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The full authorization-code flow with PKCE, logging in through `login_hint`.
@@ -74,7 +88,10 @@ impl TestSandbox {
         let response = self.open(&url).await;
         let params = Self::redirect_params(&response);
         let code = Self::param(&params, "code").expect("a code");
-        oauth.exchange_code(code, &pkce.verifier, REDIRECT_URI).await.unwrap()
+        oauth
+            .exchange_code(code, &pkce.verifier, REDIRECT_URI)
+            .await
+            .unwrap()
     }
 
     /// Test hook: tokens for a user without the browser flow.
@@ -86,7 +103,11 @@ impl TestSandbox {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "token hook: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "token hook: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
@@ -115,6 +136,10 @@ impl TestSandbox {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "hook {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "hook {path}: {}",
+            response.status()
+        );
     }
 }

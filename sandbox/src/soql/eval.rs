@@ -96,9 +96,11 @@ fn field_def<'a>(
     object: &'a ObjectDef,
     path: &[String],
 ) -> Result<&'a FieldDef, SoqlError> {
-    let unknown = |name: &str, on: &str| SoqlError {
+    let unknown = |name: &str, on: &str| {
+        SoqlError {
         code: "INVALID_FIELD",
         message: format!("No such column '{name}' on entity '{on}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."),
+    }
     };
     match path {
         [] => Err(SoqlError::malformed("empty field path")),
@@ -141,9 +143,9 @@ fn validate(org: &Org, object: &ObjectDef, query: &Query) -> Result<(), SoqlErro
 
 fn validate_cond(org: &Org, object: &ObjectDef, cond: &Cond) -> Result<(), SoqlError> {
     match cond {
-        Cond::And(parts) | Cond::Or(parts) => parts
-            .iter()
-            .try_for_each(|c| validate_cond(org, object, c)),
+        Cond::And(parts) | Cond::Or(parts) => {
+            parts.iter().try_for_each(|c| validate_cond(org, object, c))
+        }
         Cond::Not(inner) => validate_cond(org, object, inner),
         Cond::Compare { field, op, value } => {
             let def = field_def(org, object, field)?;
@@ -151,7 +153,10 @@ fn validate_cond(org: &Org, object: &ObjectDef, cond: &Cond) -> Result<(), SoqlE
             if *op == CmpOp::Like && !matches!(def.ty, FieldType::Text | FieldType::Id) {
                 return Err(SoqlError {
                     code: "INVALID_QUERY_FILTER_OPERATOR",
-                    message: format!("invalid operator on field '{}': LIKE needs a text field", def.name),
+                    message: format!(
+                        "invalid operator on field '{}': LIKE needs a text field",
+                        def.name
+                    ),
                 });
             }
             Ok(())
@@ -164,15 +169,18 @@ fn validate_cond(org: &Org, object: &ObjectDef, cond: &Cond) -> Result<(), SoqlE
 }
 
 fn check_literal(def: &FieldDef, value: &Literal) -> Result<(), SoqlError> {
-    let ok = match (def.ty, value) {
-        (_, Literal::Null) => true,
-        (FieldType::Text | FieldType::Id | FieldType::Reference(_), Literal::Str(_)) => true,
-        (FieldType::Bool, Literal::Bool(_)) => true,
-        (FieldType::Number, Literal::Number(_)) => true,
-        (FieldType::Date, Literal::Date(_)) => true,
-        (FieldType::DateTime, Literal::DateTime(_)) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (def.ty, value),
+        (_, Literal::Null)
+            | (
+                FieldType::Text | FieldType::Id | FieldType::Reference(_),
+                Literal::Str(_)
+            )
+            | (FieldType::Bool, Literal::Bool(_))
+            | (FieldType::Number, Literal::Number(_))
+            | (FieldType::Date, Literal::Date(_))
+            | (FieldType::DateTime, Literal::DateTime(_))
+    );
     if ok {
         return Ok(());
     }
@@ -247,7 +255,9 @@ fn normalize_id(s: &str) -> String {
 fn compare_literal(def: &FieldDef, value: &Value, literal: &Literal) -> Option<Ordering> {
     match (value, literal) {
         (Value::String(v), Literal::Str(l)) => Some(match def.ty {
-            FieldType::Id | FieldType::Reference(_) => normalize_id(v).cmp(&normalize_id(&plain(l))),
+            FieldType::Id | FieldType::Reference(_) => {
+                normalize_id(v).cmp(&normalize_id(&plain(l)))
+            }
             _ => v.to_lowercase().cmp(&plain(l).to_lowercase()),
         }),
         (Value::String(v), Literal::Date(l)) => Some(v.as_str().cmp(l.as_str())),
@@ -259,7 +269,12 @@ fn compare_literal(def: &FieldDef, value: &Value, literal: &Literal) -> Option<O
     }
 }
 
-fn eval_cond(org: &Org, object: &ObjectDef, record: &Record, cond: &Cond) -> Result<bool, SoqlError> {
+fn eval_cond(
+    org: &Org,
+    object: &ObjectDef,
+    record: &Record,
+    cond: &Cond,
+) -> Result<bool, SoqlError> {
     Ok(match cond {
         Cond::And(parts) => {
             for p in parts {
@@ -386,7 +401,9 @@ pub fn attributes(object: &str, id: Option<&str>, api_version: &str) -> Value {
     if let Some(id) = id {
         attrs.insert(
             "url".into(),
-            Value::String(format!("/services/data/v{api_version}/sobjects/{object}/{id}")),
+            Value::String(format!(
+                "/services/data/v{api_version}/sobjects/{object}/{id}"
+            )),
         );
     }
     Value::Object(attrs)
@@ -394,27 +411,50 @@ pub fn attributes(object: &str, id: Option<&str>, api_version: &str) -> Value {
 
 /// A record as the query API returns it: `attributes`, then the selected fields in order,
 /// relationship fields nested under the relationship name (or `null`).
-fn shape(org: &Org, object: &ObjectDef, record: &Record, fields: &[Vec<String>], api_version: &str) -> Value {
+fn shape(
+    org: &Org,
+    object: &ObjectDef,
+    record: &Record,
+    fields: &[Vec<String>],
+    api_version: &str,
+) -> Value {
     let mut out = Map::new();
     let id = record.get("Id").and_then(Value::as_str);
-    out.insert("attributes".into(), attributes(object.name, id, api_version));
+    out.insert(
+        "attributes".into(),
+        attributes(object.name, id, api_version),
+    );
     for path in fields {
         insert_path(org, object, record, path, &mut out, api_version);
     }
     Value::Object(out)
 }
 
-fn insert_path(org: &Org, object: &ObjectDef, record: &Record, path: &[String], out: &mut Map<String, Value>, api_version: &str) {
+fn insert_path(
+    org: &Org,
+    object: &ObjectDef,
+    record: &Record,
+    path: &[String],
+    out: &mut Map<String, Value>,
+    api_version: &str,
+) {
     match path {
         [] => {}
         [name] => {
             if let Some(def) = object.field(name) {
-                out.insert(def.name.to_string(), record.get(def.name).cloned().unwrap_or(Value::Null));
+                out.insert(
+                    def.name.to_string(),
+                    record.get(def.name).cloned().unwrap_or(Value::Null),
+                );
             }
         }
         [rel, rest @ ..] => {
-            let Some(lookup) = object.relationship(rel) else { return };
-            let Some(rel_name) = lookup.relationship_name() else { return };
+            let Some(lookup) = object.relationship(rel) else {
+                return;
+            };
+            let Some(rel_name) = lookup.relationship_name() else {
+                return;
+            };
             let target = record
                 .get(lookup.name)
                 .and_then(Value::as_str)
@@ -429,7 +469,11 @@ fn insert_path(org: &Org, object: &ObjectDef, record: &Record, path: &[String], 
                         let mut m = Map::new();
                         m.insert(
                             "attributes".into(),
-                            attributes(def.name, rec.get("Id").and_then(Value::as_str), api_version),
+                            attributes(
+                                def.name,
+                                rec.get("Id").and_then(Value::as_str),
+                                api_version,
+                            ),
                         );
                         Value::Object(m)
                     });
@@ -452,7 +496,11 @@ mod tests {
     }
 
     fn ids(result: &QueryResult) -> Vec<String> {
-        result.records.iter().map(|r| r["Id"].as_str().unwrap().to_string()).collect()
+        result
+            .records
+            .iter()
+            .map(|r| r["Id"].as_str().unwrap().to_string())
+            .collect()
     }
 
     #[test]
@@ -480,20 +528,56 @@ mod tests {
         assert_eq!(r.records[0]["Username"], seed::ACME_NO_API);
         assert_eq!(r.records[0]["Profile"]["Name"], seed::PROFILE_NO_API);
         assert_eq!(r.records[0]["Profile"]["attributes"]["type"], "Profile");
-        let r = run(&org, "SELECT Id FROM Lead WHERE Email = 'JANE.PROSPECT@northwind.example'", "66.0").unwrap();
-        assert_eq!(ids(&r), vec![seed::find_seeded("Lead", "Email", seed::LEAD_JANE_EMAIL).unwrap().to_string()]);
+        let r = run(
+            &org,
+            "SELECT Id FROM Lead WHERE Email = 'JANE.PROSPECT@northwind.example'",
+            "66.0",
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&r),
+            vec![seed::find_seeded("Lead", "Email", seed::LEAD_JANE_EMAIL)
+                .unwrap()
+                .to_string()]
+        );
     }
 
     #[test]
     fn counts_orders_and_pages() {
         let org = acme();
-        let active = run(&org, "SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard'", "66.0").unwrap();
+        let active = run(
+            &org,
+            "SELECT COUNT() FROM User WHERE IsActive = true AND UserType = 'Standard'",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(active.total_size, seed::ACME_USER_COUNT - 1);
         assert!(active.records.is_empty());
-        let page = run(&org, "SELECT Username FROM User ORDER BY Username DESC LIMIT 3 OFFSET 1", "66.0").unwrap();
-        let names: Vec<&str> = page.records.iter().map(|r| r["Username"].as_str().unwrap()).collect();
-        assert_eq!(names, vec!["sara.rep@acme.example", "sam.seller@acme.example", "rep40@acme.example"]);
-        let opps = run(&org, "SELECT Name, Account.Name FROM Opportunity WHERE Amount >= 90000 ORDER BY Amount", "66.0").unwrap();
+        let page = run(
+            &org,
+            "SELECT Username FROM User ORDER BY Username DESC LIMIT 3 OFFSET 1",
+            "66.0",
+        )
+        .unwrap();
+        let names: Vec<&str> = page
+            .records
+            .iter()
+            .map(|r| r["Username"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "sara.rep@acme.example",
+                "sam.seller@acme.example",
+                "rep40@acme.example"
+            ]
+        );
+        let opps = run(
+            &org,
+            "SELECT Name, Account.Name FROM Opportunity WHERE Amount >= 90000 ORDER BY Amount",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(opps.records[0]["Account"]["Name"], "Umbrella Health");
         assert_eq!(opps.records[1]["Name"], "Contoso Expansion");
     }
@@ -503,12 +587,27 @@ mod tests {
         let org = acme();
         let r = run(&org, "SELECT Id FROM Opportunity WHERE CloseDate < 2027-01-01 AND NOT StageName IN ('Closed Won')", "66.0").unwrap();
         assert_eq!(r.total_size, 2);
-        let r = run(&org, "SELECT Id, Account.Name FROM Contact WHERE AccountId = null", "66.0").unwrap();
+        let r = run(
+            &org,
+            "SELECT Id, Account.Name FROM Contact WHERE AccountId = null",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(r.total_size, 2);
         assert!(r.records[0]["Account"].is_null());
-        let r = run(&org, "SELECT Id FROM User WHERE CreatedDate > 2026-01-05T09:00:00Z", "66.0").unwrap();
+        let r = run(
+            &org,
+            "SELECT Id FROM User WHERE CreatedDate > 2026-01-05T09:00:00Z",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(r.total_size, seed::ACME_USER_COUNT);
-        let r = run(&org, "SELECT Id FROM User WHERE CreatedDate > 2030-01-05T09:00:00+01:00", "66.0").unwrap();
+        let r = run(
+            &org,
+            "SELECT Id FROM User WHERE CreatedDate > 2030-01-05T09:00:00+01:00",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(r.total_size, 0);
     }
 
@@ -519,8 +618,14 @@ mod tests {
         assert_eq!(err("SELECT Id FROM Widget"), Some("INVALID_TYPE"));
         assert_eq!(err("SELECT Nope FROM Lead"), Some("INVALID_FIELD"));
         assert_eq!(err("SELECT Owner.Nope FROM Lead"), Some("INVALID_FIELD"));
-        assert_eq!(err("SELECT Id FROM Lead WHERE Email = 5"), Some("INVALID_QUERY_FILTER_OPERATOR"));
-        assert_eq!(err("SELECT Id FROM Lead WHERE IsConverted = 'x'"), Some("INVALID_QUERY_FILTER_OPERATOR"));
+        assert_eq!(
+            err("SELECT Id FROM Lead WHERE Email = 5"),
+            Some("INVALID_QUERY_FILTER_OPERATOR")
+        );
+        assert_eq!(
+            err("SELECT Id FROM Lead WHERE IsConverted = 'x'"),
+            Some("INVALID_QUERY_FILTER_OPERATOR")
+        );
         assert_eq!(err("SELECT Id FROM Lead WHERE"), Some("MALFORMED_QUERY"));
     }
 
@@ -528,7 +633,12 @@ mod tests {
     fn injected_quotes_stay_inside_the_literal() {
         let org = acme();
         // What an escaping client sends for the search text `x' OR Name LIKE '%`.
-        let r = run(&org, "SELECT Id FROM User WHERE Name LIKE '%x\\' OR Name LIKE \\'\\%%'", "66.0").unwrap();
+        let r = run(
+            &org,
+            "SELECT Id FROM User WHERE Name LIKE '%x\\' OR Name LIKE \\'\\%%'",
+            "66.0",
+        )
+        .unwrap();
         assert_eq!(r.total_size, 0);
     }
 }

@@ -169,9 +169,9 @@ fn number_or_date(chars: &[char], start: usize) -> Result<(Token, usize), SoqlEr
             chrono::DateTime::parse_from_rfc3339(&text)
                 .map(|t| Token::DateTime(format_datetime(t.with_timezone(&chrono::Utc))))
         };
-        return token
-            .map(|t| (t, i))
-            .map_err(|_| SoqlError::malformed(format!("invalid date or datetime literal: {text}")));
+        return token.map(|t| (t, i)).map_err(|_| {
+            SoqlError::malformed(format!("invalid date or datetime literal: {text}"))
+        });
     }
     if chars.get(i) == Some(&'.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
         i += 1;

@@ -378,7 +378,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.from, "Lead");
-        assert_eq!(q.select, Select::Fields(vec![field("Id"), field("Owner.Email")]));
+        assert_eq!(
+            q.select,
+            Select::Fields(vec![field("Id"), field("Owner.Email")])
+        );
         let Some(Cond::And(parts)) = &q.filter else {
             panic!("expected AND, got {:?}", q.filter)
         };
@@ -417,11 +420,21 @@ mod tests {
     fn parses_count_not_and_literals() {
         let q = parse("SELECT COUNT() FROM User WHERE NOT IsActive = false AND Amount > -1.5 AND X = null AND D < 2026-01-02").unwrap();
         assert_eq!(q.select, Select::Count);
-        let Some(Cond::And(parts)) = q.filter else { panic!() };
+        let Some(Cond::And(parts)) = q.filter else {
+            panic!()
+        };
         assert!(matches!(parts[0], Cond::Not(_)));
         assert!(matches!(parts[1], Cond::Compare { value: Literal::Number(n), .. } if n == -1.5));
-        assert!(matches!(parts[2], Cond::Compare { value: Literal::Null, .. }));
-        assert!(matches!(&parts[3], Cond::Compare { value: Literal::Date(d), .. } if d == "2026-01-02"));
+        assert!(matches!(
+            parts[2],
+            Cond::Compare {
+                value: Literal::Null,
+                ..
+            }
+        ));
+        assert!(
+            matches!(&parts[3], Cond::Compare { value: Literal::Date(d), .. } if d == "2026-01-02")
+        );
     }
 
     #[test]

@@ -130,6 +130,39 @@ impl Browser {
         self.extension_base.as_deref()
     }
 
+    /// Chromium only: stops every service worker (the extension's background among them)
+    /// through the DevTools protocol and waits until none runs, so that the next message
+    /// starts the background cold.
+    pub fn stop_service_workers(&self) -> Result<()> {
+        if self.kind != BrowserKind::Chromium {
+            return Err(Error::Setup(
+                "stopping service workers is done through Chromium's DevTools protocol".into(),
+            ));
+        }
+        let session = self.session()?;
+        let cdp = |cmd: &str| {
+            session.raw(
+                "POST",
+                "/goog/cdp/execute",
+                Some(json!({ "cmd": cmd, "params": {} })),
+            )
+        };
+        cdp("ServiceWorker.enable")?;
+        cdp("ServiceWorker.stopAllWorkers")?;
+        wait::until(
+            "the extension's service worker to stop",
+            Duration::from_secs(10),
+            || {
+                let targets = cdp("Target.getTargets")?;
+                let running = targets["targetInfos"]
+                    .as_array()
+                    .map(|items| items.iter().any(|t| t["type"] == "service_worker"))
+                    .unwrap_or(false);
+                Ok((!running).then_some(()))
+            },
+        )
+    }
+
     /// Saves a screenshot of the current window to `target/screenshots/<name>.png`.
     pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let path = env::screenshots_dir().join(format!("{name}.png"));

@@ -1,0 +1,278 @@
+//! Reaching Salesforce on an account's behalf: sessions built from stored (sealed) CRM
+//! connections, tokens refreshed on 401 and sealed again, Salesforce failures turned into
+//! API errors that say what to do, and the owner mapping (who activity is written as).
+
+use axum::http::StatusCode;
+use salespane_api::me::OwnerVia;
+use salespane_crm::{CrmError, CrmHttp, SalesforceOAuth, SalesforceSession, SessionTokens};
+use sqlx::Row;
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::ids::now_ms;
+
+/// Who activity of a sales user is written as in Salesforce, and through which connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerMapping {
+    /// The Salesforce user recorded as owner / creator.
+    pub crm_user_id: String,
+    pub via: OwnerVia,
+    /// The CRM connection (crm_connections.id) to write through.
+    pub connection_id: String,
+}
+
+pub fn crm_not_connected() -> ApiError {
+    ApiError::conflict(
+        "crm_not_connected",
+        "Salesforce is not connected for this account. A Salespane administrator must connect their own Salesforce user (Settings → Salesforce → Connect) and choose it as the team-sync user (Admin → Salesforce connection), using a Salesforce user with \"API Enabled\".",
+    )
+}
+
+/// A Salesforce failure as an API error with a stable code and what to do.
+pub fn map_crm_error(err: CrmError) -> ApiError {
+    match &err {
+        CrmError::Upstream { .. } | CrmError::Network(_) | CrmError::MalformedResponse(_) => {
+            ApiError::bad_gateway(
+                "crm_unavailable",
+                format!("Salesforce is not answering properly right now ({err}). Nothing was changed; try again in a few minutes."),
+            )
+        }
+        CrmError::Timeout { .. } => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "crm_unavailable",
+            format!("Salesforce did not answer in time ({err}). Nothing was changed; try again in a few minutes."),
+        ),
+        CrmError::ApiDisabled => ApiError::conflict(
+            "crm_api_disabled",
+            "The Salesforce user of this connection has no API access. A Salesforce administrator must turn on \"API Enabled\" in that user's profile or a permission set, or an administrator must choose another team-sync user.",
+        ),
+        CrmError::InvalidSession => ApiError::conflict(
+            "crm_session_expired",
+            "The Salesforce connection has expired or was revoked. Connect Salesforce again (Settings → Salesforce → Connect).",
+        ),
+        CrmError::NotFound => ApiError::not_found("crm_not_found", "Salesforce has no such record."),
+        CrmError::InvalidRequest { .. } | CrmError::OAuth { .. } => ApiError::bad_gateway(
+            "crm_refused",
+            format!("Salesforce refused the request: {err}"),
+        ),
+    }
+}
+
+pub fn crm_http(state: &AppState) -> Result<CrmHttp, ApiError> {
+    CrmHttp::new(Duration::from_secs(state.settings.upstream_timeout_seconds))
+        .map_err(ApiError::internal)
+}
+
+/// The connected app as configured (login URL, client id and secret).
+pub fn oauth(state: &AppState) -> Result<SalesforceOAuth, ApiError> {
+    Ok(SalesforceOAuth::new(
+        crm_http(state)?,
+        &state.settings.salesforce_login_url,
+        &state.settings.salesforce_client_id,
+        state.settings.salesforce_client_secret.clone(),
+    ))
+}
+
+/// A session over one stored connection of the account. Refreshed tokens are sealed and
+/// stored again. Errors: `crm_not_connected` when the connection is gone or failed.
+pub async fn connection_session(
+    state: &AppState,
+    account_id: &str,
+    connection_id: &str,
+) -> Result<SalesforceSession, ApiError> {
+    let row = sqlx::query(
+        "SELECT instance_url, refresh_token_sealed, access_token_sealed, status FROM crm_connections WHERE id = $1 AND account_id = $2",
+    )
+    .bind(connection_id)
+    .bind(account_id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(crm_not_connected)?;
+    let status: String = row.try_get("status")?;
+    if status != "active" {
+        return Err(ApiError::conflict(
+            "crm_not_connected",
+            "The Salesforce connection stopped working (expired, revoked or without API access). Its owner must connect Salesforce again (Settings → Salesforce → Connect), or an administrator must choose another team-sync user.",
+        ));
+    }
+    let instance_url: String = row.try_get("instance_url")?;
+    let refresh_sealed: String = row.try_get("refresh_token_sealed")?;
+    let access_sealed: Option<String> = row.try_get("access_token_sealed")?;
+    let unseal = |sealed: &str| {
+        state.secrets.open(sealed).map_err(|e| {
+            ApiError::conflict(
+                "crm_not_connected",
+                format!("The stored Salesforce connection cannot be read ({e})."),
+            )
+        })
+    };
+    let refresh_token = unseal(&refresh_sealed)?;
+    let access_token = match access_sealed {
+        Some(sealed) => unseal(&sealed)?,
+        // No access token yet: an invalid one makes the first call refresh.
+        None => String::from("none"),
+    };
+    let persist_state = state.clone();
+    let persist_id = connection_id.to_string();
+    let session = SalesforceSession::new(
+        crm_http(state)?,
+        SessionTokens {
+            instance_url,
+            access_token,
+            refresh_token: Some(refresh_token),
+        },
+    )
+    .with_refresher(oauth(state)?)
+    .on_refresh(move |tokens| {
+        // The callback is synchronous: persist on the runtime, sealed.
+        let state = persist_state.clone();
+        let id = persist_id.clone();
+        let access = state.secrets.seal(&tokens.access_token);
+        let refresh = tokens.refresh_token.as_deref().map(|t| state.secrets.seal(t));
+        let instance = tokens.instance_url.clone();
+        tokio::spawn(async move {
+            if let Err(err) = store_refreshed(&state, &id, &access, refresh, instance).await {
+                tracing::warn!(connection = %id, error = %err, "could not store refreshed Salesforce token");
+            }
+        });
+    });
+    Ok(session)
+}
+
+async fn store_refreshed(
+    state: &AppState,
+    connection_id: &str,
+    access_sealed: &str,
+    refresh_sealed: Option<String>,
+    instance_url: Option<String>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_connections SET access_token_sealed = $1, refresh_token_sealed = COALESCE($2, refresh_token_sealed), instance_url = COALESCE($3, instance_url), updated_at = $4 WHERE id = $5",
+    )
+    .bind(access_sealed)
+    .bind(refresh_sealed)
+    .bind(instance_url)
+    .bind(now_ms())
+    .bind(connection_id)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The account's team-sync connection id, when one is chosen.
+pub async fn team_sync_connection_id(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let row = sqlx::query("SELECT team_sync_connection_id FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    match row {
+        Some(row) => Ok(row.try_get("team_sync_connection_id")?),
+        None => Ok(None),
+    }
+}
+
+/// A session over the account's team-sync ("superuser") connection. Errors:
+/// `crm_not_connected` (409) when none is chosen or it stopped working.
+pub async fn team_sync_session(
+    state: &AppState,
+    account_id: &str,
+) -> Result<SalesforceSession, ApiError> {
+    let connection_id = team_sync_connection_id(state, account_id)
+        .await?
+        .ok_or_else(crm_not_connected)?;
+    connection_session(state, account_id, &connection_id).await
+}
+
+/// Turns a failure of a call made through the team-sync connection into an API error, and
+/// remembers it on the connection (an expired session or lost API access marks it failed,
+/// so the admin sees why in the connection status).
+pub async fn team_sync_failed(state: &AppState, account_id: &str, err: CrmError) -> ApiError {
+    if let Ok(Some(connection_id)) = team_sync_connection_id(state, account_id).await {
+        record_failure(state, &connection_id, &err).await;
+    }
+    map_crm_error(err)
+}
+
+/// Stores the error on the connection; session and API-access errors also mark it failed.
+pub async fn record_failure(state: &AppState, connection_id: &str, err: &CrmError) {
+    let broken = matches!(err, CrmError::InvalidSession | CrmError::ApiDisabled);
+    let sql = match err {
+        CrmError::ApiDisabled => "UPDATE crm_connections SET last_error = $1, status = 'failed', api_enabled = 0, updated_at = $2 WHERE id = $3",
+        _ if broken => "UPDATE crm_connections SET last_error = $1, status = 'failed', updated_at = $2 WHERE id = $3",
+        _ => "UPDATE crm_connections SET last_error = $1, updated_at = $2 WHERE id = $3",
+    };
+    let result = sqlx::query(sql)
+        .bind(err.to_string())
+        .bind(now_ms())
+        .bind(connection_id)
+        .execute(&state.db.pool)
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(connection = %connection_id, error = %e, "could not record CRM failure");
+    }
+}
+
+/// Who a user's activity is written as: their own Salesforce user through their personal
+/// connection; else, through team sync, their CRM user when known, else the team-sync user.
+/// `None` when neither connection works.
+pub async fn owner_mapping(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<Option<OwnerMapping>, ApiError> {
+    let personal = sqlx::query(
+        "SELECT c.id, c.crm_user_id, u.crm_user_id AS user_crm_id FROM crm_connections c JOIN users u ON u.id = c.user_id \
+         WHERE c.account_id = $1 AND c.user_id = $2 AND c.status = 'active'",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    if let Some(row) = personal {
+        let crm_user_id: String = row.try_get("crm_user_id")?;
+        let user_crm_id: Option<String> = row.try_get("user_crm_id")?;
+        // A connection of another Salesforce user than the one this person is (not
+        // confirmed as theirs) is not used to write as them.
+        if user_crm_id.as_deref() == Some(crm_user_id.as_str()) {
+            return Ok(Some(OwnerMapping {
+                crm_user_id,
+                via: OwnerVia::Personal,
+                connection_id: row.try_get("id")?,
+            }));
+        }
+    }
+    let team = sqlx::query(
+        "SELECT c.id, c.crm_user_id, (SELECT u.crm_user_id FROM users u WHERE u.id = $2 AND u.account_id = $1) AS user_crm_id \
+         FROM accounts a JOIN crm_connections c ON c.id = a.team_sync_connection_id AND c.account_id = a.id \
+         WHERE a.id = $1 AND c.status = 'active'",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = team else {
+        return Ok(None);
+    };
+    let team_user: String = row.try_get("crm_user_id")?;
+    let user_crm_id: Option<String> = row.try_get("user_crm_id")?;
+    Ok(Some(OwnerMapping {
+        crm_user_id: user_crm_id.unwrap_or(team_user),
+        via: OwnerVia::TeamSync,
+        connection_id: row.try_get("id")?,
+    }))
+}
+
+/// Like [`owner_mapping`], but `crm_not_connected` (409) when there is no way to write.
+pub async fn owner_for(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<OwnerMapping, ApiError> {
+    owner_mapping(state, account_id, user_id)
+        .await?
+        .ok_or_else(crm_not_connected)
+}
