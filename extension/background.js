@@ -28,8 +28,8 @@ function notifyPanels(tabId) {
 }
 
 browserApi.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  ready.then(() => {
-    const response = answer(message, sender);
+  // Most answers are immediate; sign-in and API calls (extension pages only) are promises.
+  ready.then(() => answer(message, sender)).then((response) => {
     sendResponse(response);
     if (response && response.type === 'ack' && response.changed && sender.tab) {
       notifyPanels(sender.tab.id);

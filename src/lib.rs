@@ -2,13 +2,19 @@
 //! detection) and the panel's rendering. Pure logic builds natively and is unit-tested with
 //! `cargo test -p salespane`; the browser glue is in `wasm` (wasm32 only).
 
+pub mod api_client;
+pub mod auth;
 pub mod email;
 pub mod hosts;
 pub mod limits;
 pub mod observation;
+pub mod pages;
 pub mod panel;
+pub mod popup;
 pub mod protocol;
 pub mod router;
+pub mod settings;
+pub mod ui;
 pub mod weburl;
 
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,11 @@
 use crate::hosts::HostSpec;
 use crate::limits::MAX_MESSAGE_BYTES;
 use crate::observation::{Observation, ObservedPage};
+use crate::settings::Settings;
+use salespane_api::error::ErrorDetail;
+use salespane_api::me::Me;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -25,6 +29,34 @@ pub enum Request {
     PanelState,
     /// Health and timing, for the benchmarks.
     Diagnostics,
+    // The requests below are accepted from the extension's own pages only (popup, options,
+    // onboarding, admin, panel), never from a content script.
+    /// Signs in with the configured identity provider; answers `authStatus`.
+    /// `loginHint` prefills the user name (else the options' one).
+    SignIn {
+        #[serde(default)]
+        interactive: bool,
+        #[serde(default)]
+        login_hint: Option<String>,
+    },
+    /// Revokes the grant (best effort) and forgets tokens and the cached user; answers
+    /// `authStatus` (signed out).
+    SignOut,
+    /// Who is signed in: answers `authStatus` with the server's `Me`, or the server's reason
+    /// for refusing (`error`).
+    AuthStatus,
+    /// One call to the Salespane API with the user's token; answers `apiReply`.
+    Api {
+        method: String,
+        path: String,
+        #[serde(default)]
+        body: Option<Value>,
+    },
+    /// The server and identity provider settings; answers `settings`.
+    GetSettings,
+    /// Saves them (the page asked for the host permission first); answers `settings`.
+    /// Changing the server or identity provider signs out.
+    SaveSettings { settings: Settings },
 }
 
 /// What the background answers.
@@ -55,6 +87,30 @@ pub enum Response {
         code: ErrorCode,
         message: String,
     },
+    /// `error` is the server's refusal (`{"code":"not_imported","message":…}`), or why
+    /// signing in or reaching the server failed; `me` is set when signed in and accepted.
+    AuthStatus {
+        signed_in: bool,
+        me: Option<Box<Me>>,
+        error: Option<ErrorDetail>,
+    },
+    /// The server's status and JSON body (`null` when empty or not JSON). When no answer came
+    /// (`status` 0) or the user is not signed in (`status` 401), `error` says why.
+    ApiReply {
+        status: u16,
+        body: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<ErrorDetail>,
+    },
+    /// The saved settings, and the defaults (for the options page's placeholders).
+    Settings {
+        settings: Settings,
+        defaults: Settings,
+        effective_issuer: String,
+        idp_name: String,
+        /// `https://host/*` patterns to request with `permissions.request` (not in the manifest).
+        permission_patterns: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +122,10 @@ pub enum ErrorCode {
     Invalid,
     NoTab,
     UnsupportedPage,
+    /// A request only the extension's own pages may make came from elsewhere.
+    Forbidden,
+    /// The background could not finish (storage or browser API failure).
+    Unavailable,
 }
 
 /// What the background asks a content script (sent with `tabs.sendMessage` to a tab's top frame).
@@ -92,6 +152,10 @@ pub enum RequestError {
     NoTab,
     #[error("Salespane does not work on this page")]
     UnsupportedPage,
+    #[error("only Salespane's own pages may ask for this")]
+    Forbidden,
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl RequestError {
@@ -103,6 +167,8 @@ impl RequestError {
             RequestError::Invalid { .. } => ErrorCode::Invalid,
             RequestError::NoTab => ErrorCode::NoTab,
             RequestError::UnsupportedPage => ErrorCode::UnsupportedPage,
+            RequestError::Forbidden => ErrorCode::Forbidden,
+            RequestError::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 

@@ -2,7 +2,9 @@
 //! keeps per tab. Pure logic, so it is unit-tested natively; the WASM glue only passes in the
 //! sender and the clock.
 
+use crate::api_client::{validate_path, ApiMethod};
 use crate::hosts;
+use crate::settings::Settings;
 use crate::observation::Observation;
 use crate::protocol::{self, Request, RequestError, Response, Versioned};
 use crate::weburl::WebUrl;
@@ -18,11 +20,56 @@ pub struct Sender {
     pub url: Option<String>,
 }
 
+impl Sender {
+    /// True when the sending document is one of the extension's own pages (popup, options,
+    /// onboarding, admin, the panel): its URL is at `extension_origin`, which the browser
+    /// (not the message) reports. A content script's sender URL is its host page's.
+    pub fn is_extension_page(&self, extension_origin: &str) -> bool {
+        let origin = extension_origin.trim_end_matches('/');
+        !origin.is_empty()
+            && self
+                .url
+                .as_deref()
+                .and_then(|url| url.strip_prefix(origin))
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// Requests that need the network or storage: checked here, carried out by the background's
+/// async part (`auth::session`, `api_client`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Privileged {
+    SignIn {
+        interactive: bool,
+        login_hint: Option<String>,
+    },
+    SignOut,
+    AuthStatus,
+    Api {
+        method: ApiMethod,
+        path: String,
+        body: Option<serde_json::Value>,
+    },
+    GetSettings,
+    SaveSettings(Settings),
+}
+
+/// What the router made of one message.
+#[derive(Debug)]
+pub enum Routed {
+    /// Answered at once.
+    Answer(Versioned<Response>),
+    /// Accepted; the background's async part answers.
+    Privileged(Privileged),
+}
+
 #[derive(Debug, Default)]
 pub struct Router {
     tabs: HashMap<i32, Observation>,
     answered: u64,
     cold_start_ms: Option<f64>,
+    /// `chrome-extension://<id>` / `moz-extension://<uuid>`; empty refuses every privileged request.
+    extension_origin: String,
 }
 
 impl Router {
@@ -30,24 +77,94 @@ impl Router {
         Router::default()
     }
 
+    /// A router that accepts privileged requests from pages at `extension_origin`.
+    pub fn for_extension(extension_origin: &str) -> Router {
+        Router {
+            extension_origin: extension_origin.trim_end_matches('/').to_string(),
+            ..Router::default()
+        }
+    }
+
     /// Answers one message given as JSON text. `clock` reads the worker's clock; it is read
-    /// once, when the first message is answered.
+    /// once, when the first message is answered. Privileged requests cannot be answered
+    /// here (they need the network): use [`Router::route_json`].
     pub fn handle_json(
         &mut self,
         json: &str,
         sender: &Sender,
         clock: impl FnOnce() -> f64,
     ) -> Versioned<Response> {
+        match self.route_json(json, sender, clock) {
+            Routed::Answer(answer) => answer,
+            Routed::Privileged(_) => Versioned::new(RequestError::Forbidden.into()),
+        }
+    }
+
+    /// Answers ordinary requests; hands privileged ones back, checked.
+    pub fn route_json(
+        &mut self,
+        json: &str,
+        sender: &Sender,
+        clock: impl FnOnce() -> f64,
+    ) -> Routed {
         self.answered += 1;
-        let mut response = match protocol::decode(json) {
-            Err(err) => err.into(),
-            Ok(request) => self.handle(request, sender).unwrap_or_else(Response::from),
+        let mut routed = match protocol::decode(json) {
+            Err(err) => Routed::Answer(Versioned::new(err.into())),
+            Ok(request) => match self.privileged(request, sender) {
+                Err(err) => Routed::Answer(Versioned::new(err.into())),
+                Ok(Ok(privileged)) => Routed::Privileged(privileged),
+                Ok(Err(request)) => Routed::Answer(Versioned::new(
+                    self.handle(request, sender).unwrap_or_else(Response::from),
+                )),
+            },
         };
         let cold_start = *self.cold_start_ms.get_or_insert_with(clock);
-        if let Response::Diagnostics { cold_start_ms, .. } = &mut response {
+        if let Routed::Answer(Versioned {
+            body: Response::Diagnostics { cold_start_ms, .. },
+            ..
+        }) = &mut routed
+        {
             *cold_start_ms = cold_start;
         }
-        Versioned::new(response)
+        routed
+    }
+
+    /// `Ok(privileged)` for a privileged request from an extension page, an error for one
+    /// from anywhere else or with bad fields, and the other requests handed back.
+    fn privileged(
+        &self,
+        request: Request,
+        sender: &Sender,
+    ) -> Result<Result<Privileged, Request>, RequestError> {
+        let privileged = match request {
+            Request::SignIn {
+                interactive,
+                login_hint,
+            } => Privileged::SignIn {
+                interactive,
+                login_hint: login_hint.filter(|h| !h.trim().is_empty()),
+            },
+            Request::SignOut => Privileged::SignOut,
+            Request::AuthStatus => Privileged::AuthStatus,
+            Request::Api { method, path, body } => {
+                let method = ApiMethod::parse(&method).ok_or_else(|| {
+                    RequestError::invalid("method", "use GET, POST, PUT, PATCH or DELETE")
+                })?;
+                validate_path(&path).map_err(|reason| RequestError::invalid("path", reason))?;
+                Privileged::Api { method, path, body }
+            }
+            Request::GetSettings => Privileged::GetSettings,
+            Request::SaveSettings { settings } => Privileged::SaveSettings(
+                settings
+                    .validated()
+                    .map_err(|e| RequestError::invalid("settings", e))?,
+            ),
+            other => return Ok(Err(other)),
+        };
+        if !sender.is_extension_page(&self.extension_origin) {
+            return Err(RequestError::Forbidden);
+        }
+        Ok(Ok(privileged))
     }
 
     fn handle(&mut self, request: Request, sender: &Sender) -> Result<Response, RequestError> {
@@ -93,6 +210,13 @@ impl Router {
                 cold_start_ms: 0.0,
                 answered: self.answered,
             }),
+            // Reached only through `handle_json` alone, which cannot do network work.
+            Request::SignIn { .. }
+            | Request::SignOut
+            | Request::AuthStatus
+            | Request::Api { .. }
+            | Request::GetSettings
+            | Request::SaveSettings { .. } => Err(RequestError::Forbidden),
         }
     }
 
@@ -243,6 +367,108 @@ mod tests {
         let elsewhere = tab(1, "https://evil.example/");
         assert_eq!(ask(&mut router, msg, &elsewhere)["code"], "invalid");
         assert_eq!(router.tab_count(), 0);
+    }
+
+    const EXT: &str = "chrome-extension://fhjdpaofeopnedbooopnkmdeclfpmkmd";
+
+    fn route(router: &mut Router, message: Value, sender: &Sender) -> Result<Privileged, Value> {
+        match router.route_json(&message.to_string(), sender, || 1.0) {
+            Routed::Privileged(p) => Ok(p),
+            Routed::Answer(answer) => Err(serde_json::to_value(answer).unwrap()),
+        }
+    }
+
+    #[test]
+    fn sign_in_and_api_are_refused_from_content_scripts() {
+        let mut router = Router::for_extension(EXT);
+        let popup = Sender {
+            tab_id: None,
+            frame_id: Some(0),
+            url: Some(format!("{EXT}/popup.html")),
+        };
+        let panel_in_gmail = Sender {
+            tab_id: Some(3),
+            frame_id: Some(5),
+            url: Some(format!("{EXT}/panel.html")),
+        };
+        let content_script = tab(3, GMAIL);
+        let look_alike = tab(3, "chrome-extension://fhjdpaofeopnedbooopnkmdeclfpmkmdX/popup.html");
+        let sign_in = json!({"v":1,"type":"signIn","interactive":true,"loginHint":"ada.admin@acme.example"});
+        let api = json!({"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null});
+        for message in [
+            sign_in.clone(),
+            api.clone(),
+            json!({"v":1,"type":"signOut"}),
+            json!({"v":1,"type":"authStatus"}),
+            json!({"v":1,"type":"getSettings"}),
+        ] {
+            for sender in [&content_script, &look_alike, &Sender::default()] {
+                let answer = route(&mut router, message.clone(), sender).unwrap_err();
+                assert_eq!(answer["code"], "forbidden", "{message} from {sender:?}");
+            }
+            assert!(route(&mut router, message.clone(), &popup).is_ok(), "{message}");
+            assert!(route(&mut router, message, &panel_in_gmail).is_ok());
+        }
+        assert_eq!(
+            route(&mut router, sign_in, &popup),
+            Ok(Privileged::SignIn {
+                interactive: true,
+                login_hint: Some("ada.admin@acme.example".into())
+            })
+        );
+        // A router that does not know its origin refuses everything privileged.
+        let mut blind = Router::new();
+        assert_eq!(route(&mut blind, api, &popup).unwrap_err()["code"], "forbidden");
+        // And the plain handler never does network work.
+        let answer = serde_json::to_value(router.handle_json(
+            r#"{"v":1,"type":"authStatus"}"#,
+            &popup,
+            || 1.0,
+        ))
+        .unwrap();
+        assert_eq!(answer["code"], "forbidden");
+    }
+
+    #[test]
+    fn api_requests_are_checked_before_anything_is_sent() {
+        let mut router = Router::for_extension(EXT);
+        let options = Sender {
+            url: Some(format!("{EXT}/options.html")),
+            ..Sender::default()
+        };
+        let call = |method: &str, path: &str| {
+            json!({"v":1,"type":"api","method":method,"path":path,"body":{"a":1}})
+        };
+        assert_eq!(
+            route(&mut router, call("PUT", "/api/v1/me/onboarding"), &options),
+            Ok(Privileged::Api {
+                method: ApiMethod::Put,
+                path: "/api/v1/me/onboarding".into(),
+                body: Some(json!({"a":1})),
+            })
+        );
+        for (method, path) in [
+            ("GET", "/api/v1/../sfdc/_sandbox/expire"),
+            ("GET", "https://evil.example/api/v1/me"),
+            ("GET", "/health"),
+            ("TRACE", "/api/v1/me"),
+        ] {
+            let answer = route(&mut router, call(method, path), &options).unwrap_err();
+            assert_eq!(answer["code"], "invalid", "{method} {path}");
+        }
+        let bad_settings = json!({"v":1,"type":"saveSettings","settings":{"serverUrl":"ftp://x"}});
+        assert_eq!(route(&mut router, bad_settings, &options).unwrap_err()["code"], "invalid");
+        let good = json!({"v":1,"type":"saveSettings","settings":{"serverUrl":"http://127.0.0.1:9000/","loginHint":"ada.admin@acme.example"}});
+        match route(&mut router, good, &options) {
+            Ok(Privileged::SaveSettings(settings)) => {
+                assert_eq!(settings.server_url, "http://127.0.0.1:9000");
+                assert_eq!(settings.login_hint, "ada.admin@acme.example");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Ordinary requests still get their answer from a router that knows its origin.
+        let spec = route(&mut router, json!({"v":1,"type":"hostSpec","url":GMAIL}), &options).unwrap_err();
+        assert_eq!(spec["type"], "hostSpec");
     }
 
     #[test]

@@ -3,14 +3,26 @@
 
 use crate::panel;
 use crate::protocol::{Response, ToContent, Versioned, PROTOCOL_VERSION};
-use crate::router::{Router, Sender};
+use crate::auth::session;
+use crate::router::{Privileged, Routed, Router, Sender};
 use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 thread_local! {
-    static ROUTER: RefCell<Router> = RefCell::new(Router::new());
+    static ROUTER: RefCell<Router> = RefCell::new(Router::for_extension(&own_origin()));
+}
+
+/// The extension's origin (`chrome-extension://<id>`, `moz-extension://<uuid>`): the
+/// background's own location, which no message can change.
+fn own_origin() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("location"))
+        .and_then(|location| js_sys::Reflect::get(&location, &JsValue::from_str("origin")))
+        .ok()
+        .and_then(|origin| origin.as_string())
+        .filter(|origin| origin.contains("-extension://"))
+        .unwrap_or_default()
 }
 
 /// `performance.now()` of the global scope: a service worker has no `window`, and its time
@@ -30,7 +42,8 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
 }
 
 /// Answers one runtime message. `message_json` is the message as JSON text; the other
-/// arguments come from the browser's `MessageSender`, never from the message.
+/// arguments come from the browser's `MessageSender`, never from the message. The answer is
+/// a plain object, or a promise of one for requests that need the network (sign-in, API).
 #[wasm_bindgen(js_name = handleMessage)]
 pub fn handle_message(
     message_json: &str,
@@ -43,12 +56,36 @@ pub fn handle_message(
         frame_id,
         url: sender_url,
     };
-    let response = ROUTER.with(|router| {
+    let routed = ROUTER.with(|router| {
         router
             .borrow_mut()
-            .handle_json(message_json, &sender, now_ms)
+            .route_json(message_json, &sender, now_ms)
     });
-    to_js(&response)
+    match routed {
+        Routed::Answer(response) => to_js(&response),
+        Routed::Privileged(request) => wasm_bindgen_futures::future_to_promise(async move {
+            Ok(to_js(&Versioned::new(run_privileged(request).await)))
+        })
+        .into(),
+    }
+}
+
+async fn run_privileged(request: Privileged) -> Response {
+    match request {
+        Privileged::SignIn {
+            interactive,
+            login_hint,
+        } => session::sign_in(interactive, login_hint).await,
+        Privileged::SignOut => session::sign_out().await,
+        Privileged::AuthStatus => session::auth_status().await,
+        Privileged::Api { method, path, body } => {
+            session::api(method, &path, body).await.into_response()
+        }
+        Privileged::GetSettings => session::settings_response(session::load_settings().await),
+        Privileged::SaveSettings(settings) => session::save_settings(settings)
+            .await
+            .unwrap_or_else(Response::from),
+    }
 }
 
 /// The message asking a tab's content script to report its page again.
@@ -81,6 +118,12 @@ pub fn render_panel(state: JsValue, translate: &js_sys::Function) -> Result<(), 
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("renderPanel needs a document"))?;
     panel::dom::render(&document, &panel::view(observation.as_ref()), translate)
+}
+
+/// Renders the toolbar popup (popup.html) and keeps it up to date.
+#[wasm_bindgen(js_name = startPopup)]
+pub fn start_popup() -> Result<(), JsValue> {
+    crate::popup::dom::start()
 }
 
 /// Run in headless Chromium: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner

@@ -86,6 +86,9 @@ pub struct UserInfo {
     pub user_id: Option<String>,
     #[serde(default)]
     pub organization_id: Option<String>,
+    /// Tenant of multi-tenant OpenID providers (Microsoft Entra ID).
+    #[serde(default)]
+    pub tid: Option<String>,
     #[serde(default)]
     pub preferred_username: Option<String>,
     #[serde(default)]

@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
 use crate::auth::{role_str, AdminUser};
-use crate::crm_access::{team_sync_failed, team_sync_session};
+use crate::crm_access::{bounded, team_sync_failed, team_sync_session};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::ids::now_ms;
@@ -91,14 +91,13 @@ async fn list_crm_users(
     }
     let search = query.search.map(|s| s.trim().chars().take(100).collect::<String>()).filter(|s| !s.is_empty());
     let session = team_sync_session(&state, &admin.account_id).await?;
-    let listed = session
-        .list_users(&UserQuery {
-            search,
-            active_only: true,
-            offset: offset as u32,
-            limit: page_size as u32,
-        })
-        .await;
+    let query = UserQuery {
+        search,
+        active_only: true,
+        offset: offset as u32,
+        limit: page_size as u32,
+    };
+    let listed = bounded(&state, session.list_users(&query)).await;
     let listed = match listed {
         Ok(listed) => listed,
         Err(err) => return Err(team_sync_failed(&state, &admin.account_id, err).await),
@@ -187,7 +186,7 @@ async fn import_users(
     let session = team_sync_session(&state, &account_id).await?;
     let mut found: Vec<CrmUser> = Vec::new();
     for (raw, id) in &wanted {
-        match session.get_user(id).await {
+        match bounded(&state, session.get_user(id)).await {
             Ok(user) if user.user_type != "Standard" => refused.push(refusal(raw, "not_found", "This Salesforce user is not a standard (licensed) user and cannot be a sales user.")),
             Ok(user) if !user.is_active => refused.push(refusal(
                 raw,
@@ -477,7 +476,7 @@ pub async fn refresh_from_crm(state: &AppState, account_id: &str) -> Result<Refr
         let status: String = row.try_get("status")?;
         let Ok(crm_id) = SfId::parse(&crm_user_id) else { continue };
         report.checked += 1;
-        let crm = match session.get_user(&crm_id).await {
+        let crm = match bounded(state, session.get_user(&crm_id)).await {
             Ok(crm) => Some(crm),
             Err(CrmError::NotFound) => None,
             Err(err) => return Err(team_sync_failed(state, account_id, err).await),

@@ -28,8 +28,10 @@ pub struct AppInner {
     pub settings: Settings,
     pub identity: IdentityVerifier,
     pub secrets: SecretBox,
-    /// Client for Salesforce and identity providers, with the upstream time-out.
+    /// Plain HTTP client with the upstream time-out.
     pub http: reqwest::Client,
+    /// Salesforce and OpenID client (no redirects followed, typed errors), same time-out.
+    pub crm_http: salespane_crm::CrmHttp,
     /// Cancelled when the server shuts down: background workers finish their step and stop.
     pub shutdown: CancellationToken,
 }
@@ -42,14 +44,16 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> Result<AppState, reqwest::Error> {
+    pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> anyhow::Result<AppState> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.upstream_timeout_seconds))
             .connect_timeout(Duration::from_secs(settings.upstream_timeout_seconds.min(10)))
             .user_agent(concat!("salespane-server/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let crm_http =
+            salespane_crm::CrmHttp::new(Duration::from_secs(settings.upstream_timeout_seconds))?;
         let identity = IdentityVerifier::new(
-            http.clone(),
+            crm_http.clone(),
             settings.idp_issuer.clone(),
             settings.trusted_issuers.clone(),
             Duration::from_secs(settings.token_cache_seconds),
@@ -60,6 +64,7 @@ impl AppState {
             identity,
             secrets,
             http,
+            crm_http,
             shutdown: CancellationToken::new(),
         })))
     }

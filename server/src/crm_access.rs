@@ -59,9 +59,23 @@ pub fn map_crm_error(err: CrmError) -> ApiError {
     }
 }
 
+/// The HTTP client's own time-out is a little longer than [`bounded`]'s, so a slow
+/// Salesforce is reported as a time-out (the client's error does not always say so).
 pub fn crm_http(state: &AppState) -> Result<CrmHttp, ApiError> {
-    CrmHttp::new(Duration::from_secs(state.settings.upstream_timeout_seconds))
+    CrmHttp::new(Duration::from_secs(state.settings.upstream_timeout_seconds + 2))
         .map_err(ApiError::internal)
+}
+
+/// Runs a Salesforce call within the configured upstream time-out.
+pub async fn bounded<T>(
+    state: &AppState,
+    call: impl std::future::Future<Output = Result<T, CrmError>>,
+) -> Result<T, CrmError> {
+    let seconds = state.settings.upstream_timeout_seconds;
+    match tokio::time::timeout(Duration::from_secs(seconds), call).await {
+        Ok(result) => result,
+        Err(_) => Err(CrmError::Timeout { seconds }),
+    }
 }
 
 /// The connected app as configured (login URL, client id and secret).
@@ -226,7 +240,7 @@ pub async fn owner_mapping(
 ) -> Result<Option<OwnerMapping>, ApiError> {
     let personal = sqlx::query(
         "SELECT c.id, c.crm_user_id, u.crm_user_id AS user_crm_id FROM crm_connections c JOIN users u ON u.id = c.user_id \
-         WHERE c.account_id = $1 AND c.user_id = $2 AND c.status = 'active'",
+         WHERE c.account_id = $1 AND c.user_id = $2 AND c.status = 'active' AND c.api_enabled = 1",
     )
     .bind(account_id)
     .bind(user_id)

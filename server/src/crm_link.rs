@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
 use crate::auth::{AdminUser, CurrentUser};
-use crate::crm_access::{self, map_crm_error, record_failure};
+use crate::crm_access::{self, bounded, map_crm_error, record_failure};
 use crate::db::is_unique_violation;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -169,11 +169,11 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
         .open(&verifier_sealed)
         .map_err(|_| sign_in_again("The sign-in could not be read back."))?;
     let oauth = crm_access::oauth(state)?;
-    let tokens = oauth.exchange_code(&code, &verifier, &redirect).await.map_err(|e| match e {
+    let tokens = bounded(state, oauth.exchange_code(&code, &verifier, &redirect)).await.map_err(|e| match e {
         CrmError::OAuth { .. } | CrmError::InvalidSession => sign_in_again(&format!("Salesforce refused the sign-in ({e}).")),
         other => map_crm_error(other),
     })?;
-    let info = oauth.userinfo(&tokens.access_token).await.map_err(map_crm_error)?;
+    let info = bounded(state, oauth.userinfo(&tokens.access_token)).await.map_err(map_crm_error)?;
     // Whether the user may use the REST API (a team-sync user must).
     let api_enabled = check_api_access(state, &tokens, &info).await?;
     let stored = store_connection(state, &account_id, &user_id, &tokens, &info, api_enabled).await?;
@@ -209,7 +209,7 @@ async fn check_api_access(state: &AppState, tokens: &TokenSet, info: &UserInfo) 
             refresh_token: None,
         },
     );
-    match session.get_user(&user).await {
+    match bounded(state, session.get_user(&user)).await {
         Ok(_) => Ok(true),
         Err(CrmError::ApiDisabled) => Ok(false),
         Err(err) => Err(map_crm_error(err)),
@@ -416,13 +416,13 @@ async fn load_my_connection(state: &AppState, user: &CurrentUser) -> Result<(MyC
         // Best effort: Salesforce users matching the sales user's email, and the CRM user
         // they are already linked to; without Salesforce the connected user is offered.
         if let Ok(session) = crm_access::connection_session(state, &user.account_id, &id).await {
-            if let Ok(found) = session.find_users_by_email(&user_email).await {
+            if let Ok(found) = bounded(state, session.find_users_by_email(&user_email)).await {
                 for u in found.into_iter().filter(|u| u.is_active) {
                     push_candidate(&mut candidates, u);
                 }
             }
             if let Some(linked) = user_crm.as_deref().and_then(|c| SfId::parse(c).ok()) {
-                if let Ok(u) = session.get_user(&linked).await {
+                if let Ok(u) = bounded(state, session.get_user(&linked)).await {
                     push_candidate(&mut candidates, u);
                 }
             }
@@ -529,7 +529,8 @@ async fn delete_my_connection(State(state): State<AppState>, user: CurrentUser) 
     if let Ok(refresh) = state.secrets.open(&sealed) {
         // Removing it here matters more than Salesforce hearing of it: a failed revoke is
         // logged, and the token dies with the connected app's policy.
-        if let Err(err) = crm_access::oauth(&state)?.revoke(&refresh).await {
+        let oauth = crm_access::oauth(&state)?;
+        if let Err(err) = bounded(&state, oauth.revoke(&refresh)).await {
             tracing::warn!(connection = %id, error = %err, "could not revoke the Salesforce token");
         }
     }
@@ -633,7 +634,7 @@ async fn choose_team_sync(
     let username: String = row.try_get("crm_username")?;
     let crm_user = SfId::parse(&crm_user_id).map_err(ApiError::internal)?;
     let session = crm_access::connection_session(&state, &admin.account_id, &body.connection_id).await?;
-    match session.get_user(&crm_user).await {
+    match bounded(&state, session.get_user(&crm_user)).await {
         Ok(_) => {}
         Err(CrmError::ApiDisabled) => {
             record_failure(&state, &body.connection_id, &CrmError::ApiDisabled).await;
@@ -703,6 +704,15 @@ async fn reset_connection(State(state): State<AppState>, AdminUser(admin): Admin
 /// connection of its seeded admin, made through the sandbox's own OAuth endpoints (called
 /// in-process on `router`, since the server is not accepting connections yet).
 pub async fn connect_sandbox_team_sync(state: &AppState, router: axum::Router) {
+    // The sandbox's address carries this run's port: every stored connection is to it.
+    let instance_url = format!("{}{}", state.settings.public_url, crate::sandbox_mode::PREFIX);
+    if let Err(err) = sqlx::query("UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1")
+        .bind(&instance_url)
+        .execute(&state.db.pool)
+        .await
+    {
+        tracing::warn!(error = %err, "could not point CRM connections at this run's sandbox");
+    }
     for (org_id, username) in [
         (salespane_sandbox::seed::acme_org_id(), salespane_sandbox::seed::ACME_ADMIN),
         (salespane_sandbox::seed::globex_org_id(), salespane_sandbox::seed::GLOBEX_ADMIN),

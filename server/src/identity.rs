@@ -2,7 +2,7 @@
 //! OpenID Connect provider's userinfo endpoint found by discovery) and cached briefly by
 //! token hash, so a revoked or expired token stops working within the cache time.
 
-use serde::Deserialize;
+use salespane_crm::{CrmError, CrmHttp};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -34,24 +34,6 @@ pub enum IdentityError {
     Malformed { issuer: String, reason: String },
 }
 
-#[derive(Debug, Deserialize)]
-struct Discovery {
-    userinfo_endpoint: String,
-}
-
-/// UserInfo fields of Salesforce and of generic OpenID providers (Okta, Entra ID...).
-#[derive(Debug, Deserialize)]
-struct UserInfo {
-    sub: Option<String>,
-    user_id: Option<String>,
-    organization_id: Option<String>,
-    tid: Option<String>,
-    email: Option<String>,
-    name: Option<String>,
-    preferred_username: Option<String>,
-    active: Option<bool>,
-}
-
 struct Cached {
     identity: Identity,
     until: Instant,
@@ -61,7 +43,7 @@ struct Cached {
 const CACHE_CAPACITY: usize = 50_000;
 
 pub struct IdentityVerifier {
-    http: reqwest::Client,
+    http: CrmHttp,
     trusted_issuers: Vec<String>,
     default_issuer: String,
     ttl: Duration,
@@ -71,7 +53,7 @@ pub struct IdentityVerifier {
 
 impl IdentityVerifier {
     pub fn new(
-        http: reqwest::Client,
+        http: CrmHttp,
         default_issuer: String,
         trusted_issuers: Vec<String>,
         ttl: Duration,
@@ -156,29 +138,22 @@ impl IdentityVerifier {
         {
             return Ok(endpoint.clone());
         }
-        let url = format!("{issuer}/.well-known/openid-configuration");
-        let unreachable = |reason: String| IdentityError::Unreachable {
-            issuer: issuer.to_string(),
-            reason,
-        };
-        let response = self
+        let metadata = self
             .http
-            .get(&url)
-            .send()
+            .discover(issuer)
             .await
-            .map_err(|e| unreachable(describe_reqwest(&e)))?;
-        if !response.status().is_success() {
-            return Err(unreachable(format!("discovery answered {}", response.status())));
-        }
-        let discovery: Discovery = response.json().await.map_err(|e| IdentityError::Malformed {
-            issuer: issuer.to_string(),
-            reason: format!("discovery document: {e}"),
-        })?;
+            .map_err(|e| upstream_error(issuer, e))?;
+        let endpoint = metadata
+            .userinfo_endpoint
+            .ok_or_else(|| IdentityError::Malformed {
+                issuer: issuer.to_string(),
+                reason: "its discovery document names no userinfo_endpoint".to_string(),
+            })?;
         self.userinfo_endpoints
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(issuer.to_string(), discovery.userinfo_endpoint.clone());
-        Ok(discovery.userinfo_endpoint)
+            .insert(issuer.to_string(), endpoint.clone());
+        Ok(endpoint)
     }
 
     async fn ask_userinfo(
@@ -187,44 +162,20 @@ impl IdentityVerifier {
         endpoint: &str,
         token: &str,
     ) -> Result<Identity, IdentityError> {
-        let response = self
+        let info = self
             .http
-            .get(endpoint)
-            .bearer_auth(token)
-            .send()
+            .userinfo_at(endpoint, token)
             .await
-            .map_err(|e| IdentityError::Unreachable {
-                issuer: issuer.to_string(),
-                reason: describe_reqwest(&e),
-            })?;
-        let status = response.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-            return Err(IdentityError::Rejected);
-        }
-        if !status.is_success() {
-            return Err(IdentityError::Unreachable {
-                issuer: issuer.to_string(),
-                reason: format!("userinfo answered {status}"),
-            });
-        }
-        let info: UserInfo = response.json().await.map_err(|e| IdentityError::Malformed {
-            issuer: issuer.to_string(),
-            reason: format!("userinfo: {e}"),
-        })?;
+            .map_err(|e| upstream_error(issuer, e))?;
         if info.active == Some(false) {
             return Err(IdentityError::Rejected);
         }
-        let malformed = |reason: &str| IdentityError::Malformed {
-            issuer: issuer.to_string(),
-            reason: reason.to_string(),
-        };
-        let subject = info
-            .user_id
-            .or(info.sub)
-            .ok_or_else(|| malformed("no user id (sub)"))?;
         let email = info
             .email
-            .ok_or_else(|| malformed("no email: the provider must release the email claim"))?
+            .ok_or_else(|| IdentityError::Malformed {
+                issuer: issuer.to_string(),
+                reason: "no email: the provider must release the email claim".to_string(),
+            })?
             .trim()
             .to_lowercase();
         let org_id = info
@@ -234,7 +185,8 @@ impl IdentityVerifier {
         Ok(Identity {
             issuer: issuer.to_string(),
             org_id,
-            subject,
+            // Salesforce's user id when given (its `sub` is a URL), else the OpenID subject.
+            subject: info.user_id.unwrap_or(info.sub),
             name: info.name.unwrap_or_else(|| email.clone()),
             email,
             username: info.preferred_username,
@@ -242,12 +194,18 @@ impl IdentityVerifier {
     }
 }
 
-pub fn describe_reqwest(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
-        "timed out".to_string()
-    } else if err.is_connect() {
-        "connection refused or unreachable".to_string()
-    } else {
-        err.to_string()
+fn upstream_error(issuer: &str, err: CrmError) -> IdentityError {
+    match err {
+        CrmError::InvalidSession => IdentityError::Rejected,
+        CrmError::Timeout { .. } | CrmError::Network(_) | CrmError::Upstream { .. } => {
+            IdentityError::Unreachable {
+                issuer: issuer.to_string(),
+                reason: err.to_string(),
+            }
+        }
+        other => IdentityError::Malformed {
+            issuer: issuer.to_string(),
+            reason: other.to_string(),
+        },
     }
 }
