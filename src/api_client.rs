@@ -60,7 +60,9 @@ pub fn validate_path(path: &str) -> Result<(), String> {
     if route.split('/').any(|s| s == ".." || s == ".") || decoded_dots {
         return Err("must not contain `.` or `..` segments".into());
     }
-    let allowed = |c: char, extra: &str| c.is_ascii_alphanumeric() || "-._~%/".contains(c) || extra.contains(c);
+    let allowed = |c: char, extra: &str| {
+        c.is_ascii_alphanumeric() || "-._~%/".contains(c) || extra.contains(c)
+    };
     if !route.chars().all(|c| allowed(c, "")) {
         return Err("holds characters not allowed in an API path".into());
     }

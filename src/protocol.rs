@@ -57,6 +57,28 @@ pub enum Request {
     /// Saves them (the page asked for the host permission first); answers `settings`.
     /// Changing the server or identity provider signs out.
     SaveSettings { settings: Settings },
+    /// Opens one of the extension's pages in a new tab; answers `ack`. For the panel: Firefox
+    /// gives extension frames inside web pages no `tabs` API.
+    OpenPage { page: ExtensionPage },
+}
+
+/// The extension pages a tab may be opened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExtensionPage {
+    Options,
+    Onboarding,
+    Admin,
+}
+
+impl ExtensionPage {
+    pub fn path(self) -> &'static str {
+        match self {
+            ExtensionPage::Options => "options.html",
+            ExtensionPage::Onboarding => "onboarding.html",
+            ExtensionPage::Admin => "admin.html",
+        }
+    }
 }
 
 /// What the background answers.
@@ -314,5 +336,54 @@ mod tests {
             back.body,
             Response::Diagnostics { answered: 3, .. }
         ));
+    }
+
+    #[test]
+    fn sign_in_and_api_shapes_are_the_documented_ones() {
+        assert_eq!(
+            decode(r#"{"v":1,"type":"signIn","interactive":true,"loginHint":"a@b.example"}"#),
+            Ok(Request::SignIn {
+                interactive: true,
+                login_hint: Some("a@b.example".into())
+            })
+        );
+        assert_eq!(
+            decode(r#"{"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null}"#),
+            Ok(Request::Api {
+                method: "GET".into(),
+                path: "/api/v1/me".into(),
+                body: None
+            })
+        );
+        assert_eq!(
+            decode(r#"{"v":1,"type":"openPage","page":"onboarding"}"#),
+            Ok(Request::OpenPage {
+                page: ExtensionPage::Onboarding
+            })
+        );
+        let status = serde_json::to_value(Versioned::new(Response::AuthStatus {
+            signed_in: false,
+            me: None,
+            error: Some(ErrorDetail {
+                code: "not_imported".into(),
+                message: "Ask your admin".into(),
+            }),
+        }))
+        .unwrap();
+        assert_eq!(
+            status,
+            json!({"v":1,"type":"authStatus","signedIn":false,"me":null,
+                   "error":{"code":"not_imported","message":"Ask your admin"}})
+        );
+        let reply = serde_json::to_value(Versioned::new(Response::ApiReply {
+            status: 204,
+            body: Value::Null,
+            error: None,
+        }))
+        .unwrap();
+        assert_eq!(
+            reply,
+            json!({"v":1,"type":"apiReply","status":204,"body":null})
+        );
     }
 }

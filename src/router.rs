@@ -4,9 +4,9 @@
 
 use crate::api_client::{validate_path, ApiMethod};
 use crate::hosts;
-use crate::settings::Settings;
 use crate::observation::Observation;
-use crate::protocol::{self, Request, RequestError, Response, Versioned};
+use crate::protocol::{self, ExtensionPage, Request, RequestError, Response, Versioned};
+use crate::settings::Settings;
 use crate::weburl::WebUrl;
 use std::collections::HashMap;
 
@@ -52,9 +52,12 @@ pub enum Privileged {
     },
     GetSettings,
     SaveSettings(Settings),
+    OpenPage(ExtensionPage),
 }
 
 /// What the router made of one message.
+// Returned and matched at once, never stored: boxing would only add an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Routed {
     /// Answered at once.
@@ -159,6 +162,7 @@ impl Router {
                     .validated()
                     .map_err(|e| RequestError::invalid("settings", e))?,
             ),
+            Request::OpenPage { page } => Privileged::OpenPage(page),
             other => return Ok(Err(other)),
         };
         if !sender.is_extension_page(&self.extension_origin) {
@@ -216,7 +220,8 @@ impl Router {
             | Request::AuthStatus
             | Request::Api { .. }
             | Request::GetSettings
-            | Request::SaveSettings { .. } => Err(RequestError::Forbidden),
+            | Request::SaveSettings { .. }
+            | Request::OpenPage { .. } => Err(RequestError::Forbidden),
         }
     }
 
@@ -392,8 +397,12 @@ mod tests {
             url: Some(format!("{EXT}/panel.html")),
         };
         let content_script = tab(3, GMAIL);
-        let look_alike = tab(3, "chrome-extension://fhjdpaofeopnedbooopnkmdeclfpmkmdX/popup.html");
-        let sign_in = json!({"v":1,"type":"signIn","interactive":true,"loginHint":"ada.admin@acme.example"});
+        let look_alike = tab(
+            3,
+            "chrome-extension://fhjdpaofeopnedbooopnkmdeclfpmkmdX/popup.html",
+        );
+        let sign_in =
+            json!({"v":1,"type":"signIn","interactive":true,"loginHint":"ada.admin@acme.example"});
         let api = json!({"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null});
         for message in [
             sign_in.clone(),
@@ -401,12 +410,16 @@ mod tests {
             json!({"v":1,"type":"signOut"}),
             json!({"v":1,"type":"authStatus"}),
             json!({"v":1,"type":"getSettings"}),
+            json!({"v":1,"type":"openPage","page":"options"}),
         ] {
             for sender in [&content_script, &look_alike, &Sender::default()] {
                 let answer = route(&mut router, message.clone(), sender).unwrap_err();
                 assert_eq!(answer["code"], "forbidden", "{message} from {sender:?}");
             }
-            assert!(route(&mut router, message.clone(), &popup).is_ok(), "{message}");
+            assert!(
+                route(&mut router, message.clone(), &popup).is_ok(),
+                "{message}"
+            );
             assert!(route(&mut router, message, &panel_in_gmail).is_ok());
         }
         assert_eq!(
@@ -418,7 +431,10 @@ mod tests {
         );
         // A router that does not know its origin refuses everything privileged.
         let mut blind = Router::new();
-        assert_eq!(route(&mut blind, api, &popup).unwrap_err()["code"], "forbidden");
+        assert_eq!(
+            route(&mut blind, api, &popup).unwrap_err()["code"],
+            "forbidden"
+        );
         // And the plain handler never does network work.
         let answer = serde_json::to_value(router.handle_json(
             r#"{"v":1,"type":"authStatus"}"#,
@@ -436,9 +452,7 @@ mod tests {
             url: Some(format!("{EXT}/options.html")),
             ..Sender::default()
         };
-        let call = |method: &str, path: &str| {
-            json!({"v":1,"type":"api","method":method,"path":path,"body":{"a":1}})
-        };
+        let call = |method: &str, path: &str| json!({"v":1,"type":"api","method":method,"path":path,"body":{"a":1}});
         assert_eq!(
             route(&mut router, call("PUT", "/api/v1/me/onboarding"), &options),
             Ok(Privileged::Api {
@@ -457,7 +471,10 @@ mod tests {
             assert_eq!(answer["code"], "invalid", "{method} {path}");
         }
         let bad_settings = json!({"v":1,"type":"saveSettings","settings":{"serverUrl":"ftp://x"}});
-        assert_eq!(route(&mut router, bad_settings, &options).unwrap_err()["code"], "invalid");
+        assert_eq!(
+            route(&mut router, bad_settings, &options).unwrap_err()["code"],
+            "invalid"
+        );
         let good = json!({"v":1,"type":"saveSettings","settings":{"serverUrl":"http://127.0.0.1:9000/","loginHint":"ada.admin@acme.example"}});
         match route(&mut router, good, &options) {
             Ok(Privileged::SaveSettings(settings)) => {
@@ -467,7 +484,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Ordinary requests still get their answer from a router that knows its origin.
-        let spec = route(&mut router, json!({"v":1,"type":"hostSpec","url":GMAIL}), &options).unwrap_err();
+        let spec = route(
+            &mut router,
+            json!({"v":1,"type":"hostSpec","url":GMAIL}),
+            &options,
+        )
+        .unwrap_err();
         assert_eq!(spec["type"], "hostSpec");
     }
 

@@ -181,8 +181,12 @@ mod tests {
         assert_eq!(settings.display_idp_name(), "Salesforce");
         assert!(settings.permission_patterns().is_empty());
         // Missing fields take the defaults.
-        let partial: Settings = serde_json::from_str(r#"{"serverUrl":"http://localhost:9000/"}"#).unwrap();
-        assert_eq!(partial.validated().unwrap().effective_issuer(), "http://localhost:9000/sfdc");
+        let partial: Settings =
+            serde_json::from_str(r#"{"serverUrl":"http://localhost:9000/"}"#).unwrap();
+        assert_eq!(
+            partial.validated().unwrap().effective_issuer(),
+            "http://localhost:9000/sfdc"
+        );
     }
 
     #[test]
@@ -205,30 +209,48 @@ mod tests {
         assert_eq!(okta.display_idp_name(), "Okta");
         assert_eq!(
             okta.permission_patterns(),
-            vec!["https://salespane.acme.example/*", "https://acme.okta.com/*"]
+            vec![
+                "https://salespane.acme.example/*",
+                "https://acme.okta.com/*"
+            ]
         );
         assert!(okta.identity_differs(&Settings::default()));
 
         let bad = |s: Settings| s.validated().unwrap_err();
         let base = Settings::default;
         assert!(matches!(
-            bad(Settings { server_url: "http://salespane.example".into(), ..base() }),
+            bad(Settings {
+                server_url: "http://salespane.example".into(),
+                ..base()
+            }),
             SettingsError::ServerUrl(_)
         ));
         assert!(matches!(
-            bad(Settings { server_url: "https://x.example/api".into(), ..base() }),
+            bad(Settings {
+                server_url: "https://x.example/api".into(),
+                ..base()
+            }),
             SettingsError::ServerUrl(_)
         ));
         assert!(matches!(
-            bad(Settings { server_url: "javascript:alert(1)".into(), ..base() }),
+            bad(Settings {
+                server_url: "javascript:alert(1)".into(),
+                ..base()
+            }),
             SettingsError::ServerUrl(_)
         ));
         assert!(matches!(
-            bad(Settings { issuer: "http://idp.example".into(), ..base() }),
+            bad(Settings {
+                issuer: "http://idp.example".into(),
+                ..base()
+            }),
             SettingsError::Issuer(_)
         ));
         assert_eq!(
-            bad(Settings { idp: IdpKind::Oidc, ..base() }),
+            bad(Settings {
+                idp: IdpKind::Oidc,
+                ..base()
+            }),
             SettingsError::OidcIncomplete
         );
     }

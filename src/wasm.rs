@@ -1,9 +1,9 @@
 //! The JavaScript-facing surface of the core (WASM only). The background calls
 //! `handleMessage`/`forgetTab`; the panel calls `renderPanel`. Everything else stays in Rust.
 
+use crate::auth::session;
 use crate::panel;
 use crate::protocol::{Response, ToContent, Versioned, PROTOCOL_VERSION};
-use crate::auth::session;
 use crate::router::{Privileged, Routed, Router, Sender};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -84,6 +84,10 @@ async fn run_privileged(request: Privileged) -> Response {
         Privileged::GetSettings => session::settings_response(session::load_settings().await),
         Privileged::SaveSettings(settings) => session::save_settings(settings)
             .await
+            .unwrap_or_else(Response::from),
+        Privileged::OpenPage(page) => session::open_page(page.path())
+            .await
+            .map(|()| Response::Ack { changed: true })
             .unwrap_or_else(Response::from),
     }
 }

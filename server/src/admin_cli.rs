@@ -64,13 +64,31 @@ pub enum AdminCommand {
 pub async fn run(args: &ServerArgs, command: AdminCommand) -> anyhow::Result<()> {
     let db = Db::connect(&args.database).await?;
     let result = match command {
-        AdminCommand::CreateAccount { name, org_id, idp_issuer, seats, admin_email, admin_crm_user_id } => {
+        AdminCommand::CreateAccount {
+            name,
+            org_id,
+            idp_issuer,
+            seats,
+            admin_email,
+            admin_crm_user_id,
+        } => {
             let default_issuer = args.settings(args.listen).idp_issuer;
             let issuer = idp_issuer.unwrap_or(default_issuer);
-            create_account(&db, &name, &org_id, &issuer, seats, &admin_email, admin_crm_user_id.as_deref()).await
+            create_account(
+                &db,
+                &name,
+                &org_id,
+                &issuer,
+                seats,
+                &admin_email,
+                admin_crm_user_id.as_deref(),
+            )
+            .await
         }
         AdminCommand::SetSeats { account, seats } => set_seats(&db, &account, seats).await,
-        AdminCommand::IssueScimToken { account, name } => issue_scim_token(&db, &account, &name).await,
+        AdminCommand::IssueScimToken { account, name } => {
+            issue_scim_token(&db, &account, &name).await
+        }
         AdminCommand::ListAccounts => list_accounts(&db).await,
         AdminCommand::ListUsers { account } => list_users(&db, &account).await,
     };
@@ -162,7 +180,9 @@ async fn create_account(
             e.into()
         }
     })?;
-    take_seat(&mut tx, &account_id).await.map_err(|e| anyhow!(e.message))?;
+    take_seat(&mut tx, &account_id)
+        .await
+        .map_err(|e| anyhow!(e.message))?;
     let admin = NewUser {
         account_id: account_id.clone(),
         name: email.split('@').next().unwrap_or_default().to_string(),
@@ -176,7 +196,9 @@ async fn create_account(
         scim_external_id: None,
         scim_user_name: None,
     };
-    let admin_id = insert_user(&mut tx, &admin, true).await.map_err(|e| anyhow!(e.message))?;
+    let admin_id = insert_user(&mut tx, &admin, true)
+        .await
+        .map_err(|e| anyhow!(e.message))?;
     tx.commit().await?;
     out(&format!("account {account_id} created: {name}, org {org_id}, sign-in with {issuer}, seats 1/{seats}"))?;
     out(&format!("admin {admin_id}: {email}"))
@@ -187,13 +209,15 @@ async fn set_seats(db: &Db, account_id: &str, seats: i64) -> anyhow::Result<()> 
         bail!("--seats must be 0 or more");
     }
     account_exists(db, account_id).await?;
-    let changed = sqlx::query("UPDATE accounts SET seat_limit = $1, updated_at = $2 WHERE id = $3 AND seats_used <= $1")
-        .bind(seats)
-        .bind(now_ms())
-        .bind(account_id)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
+    let changed = sqlx::query(
+        "UPDATE accounts SET seat_limit = $1, updated_at = $2 WHERE id = $3 AND seats_used <= $1",
+    )
+    .bind(seats)
+    .bind(now_ms())
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
     if changed == 0 {
         let row = sqlx::query("SELECT seats_used FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -239,7 +263,11 @@ async fn list_accounts(db: &Db) -> anyhow::Result<()> {
             row.try_get::<String, _>("idp_issuer")?,
             row.try_get::<i64, _>("seats_used")?,
             row.try_get::<i64, _>("seat_limit")?,
-            if team_sync.is_some() { "connected" } else { "none" },
+            if team_sync.is_some() {
+                "connected"
+            } else {
+                "none"
+            },
         ))?;
     }
     Ok(())
@@ -262,7 +290,8 @@ async fn list_users(db: &Db, account_id: &str) -> anyhow::Result<()> {
             row.try_get::<String, _>("name")?,
             row.try_get::<String, _>("role")?,
             row.try_get::<String, _>("status")?,
-            row.try_get::<Option<String>, _>("crm_user_id")?.unwrap_or_default(),
+            row.try_get::<Option<String>, _>("crm_user_id")?
+                .unwrap_or_default(),
             row.try_get::<String, _>("source")?,
         ))?;
     }

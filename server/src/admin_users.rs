@@ -5,7 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use salespane_api::admin::{
-    CrmUserRow, CrmUsersPage, ImportRefusal, ImportRequest, ImportResult, RefreshReport, SalesUser, Seats, UserUpdate,
+    CrmUserRow, CrmUsersPage, ImportRefusal, ImportRequest, ImportResult, RefreshReport, SalesUser,
+    Seats, UserUpdate,
 };
 use salespane_api::me::{Role, UserStatus};
 use salespane_api::sfid::SfId;
@@ -43,7 +44,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 200, body = Seats),
         (status = 403, description = "not_admin", body = salespane_api::error::ErrorBody),
     ))]
-async fn get_seats(State(state): State<AppState>, AdminUser(admin): AdminUser) -> ApiResult<ApiJson<Seats>> {
+async fn get_seats(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+) -> ApiResult<ApiJson<Seats>> {
     Ok(ApiJson(users::seats(&state.db, &admin.account_id).await?))
 }
 
@@ -79,17 +83,26 @@ async fn list_crm_users(
     if page < 1 || !(1..=i64::from(UserQuery::MAX_LIMIT)).contains(&page_size) {
         return Err(ApiError::bad_request(
             "invalid_page",
-            format!("page must be 1 or more and page_size between 1 and {}.", UserQuery::MAX_LIMIT),
+            format!(
+                "page must be 1 or more and page_size between 1 and {}.",
+                UserQuery::MAX_LIMIT
+            ),
         ));
     }
     let offset = (page - 1).saturating_mul(page_size);
     if offset > i64::from(UserQuery::MAX_OFFSET) {
         return Err(ApiError::bad_request(
             "invalid_page",
-            format!("Salesforce lists at most {} users by paging: narrow the search instead.", UserQuery::MAX_OFFSET),
+            format!(
+                "Salesforce lists at most {} users by paging: narrow the search instead.",
+                UserQuery::MAX_OFFSET
+            ),
         ));
     }
-    let search = query.search.map(|s| s.trim().chars().take(100).collect::<String>()).filter(|s| !s.is_empty());
+    let search = query
+        .search
+        .map(|s| s.trim().chars().take(100).collect::<String>())
+        .filter(|s| !s.is_empty());
     let session = team_sync_session(&state, &admin.account_id).await?;
     let query = UserQuery {
         search,
@@ -125,11 +138,16 @@ async fn list_crm_users(
 }
 
 /// CRM user id → sales user id, for the account.
-async fn imported_map(state: &AppState, account_id: &str) -> Result<HashMap<String, String>, ApiError> {
-    let rows = sqlx::query("SELECT id, crm_user_id FROM users WHERE account_id = $1 AND crm_user_id IS NOT NULL")
-        .bind(account_id)
-        .fetch_all(&state.db.pool)
-        .await?;
+async fn imported_map(
+    state: &AppState,
+    account_id: &str,
+) -> Result<HashMap<String, String>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, crm_user_id FROM users WHERE account_id = $1 AND crm_user_id IS NOT NULL",
+    )
+    .bind(account_id)
+    .fetch_all(&state.db.pool)
+    .await?;
     let mut map = HashMap::new();
     for row in rows {
         map.insert(row.try_get("crm_user_id")?, row.try_get("id")?);
@@ -179,7 +197,11 @@ async fn import_users(
                     wanted.push((raw.clone(), id));
                 }
             }
-            _ => refused.push(refusal(raw, "invalid_id", "This is not a Salesforce user id (15 or 18 characters starting with 005).")),
+            _ => refused.push(refusal(
+                raw,
+                "invalid_id",
+                "This is not a Salesforce user id (15 or 18 characters starting with 005).",
+            )),
         }
     }
     // Read every CRM user first: a Salesforce failure then changes nothing.
@@ -202,8 +224,12 @@ async fn import_users(
     let mut mapped = Vec::new();
     for user in found {
         match import_one(&state, &account_id, &user).await? {
-            ImportOutcome::Imported(id) => imported.push(users::sales_user(&state.db, &account_id, &id).await?),
-            ImportOutcome::Mapped(id) => mapped.push(users::sales_user(&state.db, &account_id, &id).await?),
+            ImportOutcome::Imported(id) => {
+                imported.push(users::sales_user(&state.db, &account_id, &id).await?)
+            }
+            ImportOutcome::Mapped(id) => {
+                mapped.push(users::sales_user(&state.db, &account_id, &id).await?)
+            }
             ImportOutcome::Refused(r) => refused.push(r),
         }
     }
@@ -221,14 +247,21 @@ enum ImportOutcome {
     Refused(ImportRefusal),
 }
 
-async fn import_one(state: &AppState, account_id: &str, crm: &CrmUser) -> Result<ImportOutcome, ApiError> {
+async fn import_one(
+    state: &AppState,
+    account_id: &str,
+    crm: &CrmUser,
+) -> Result<ImportOutcome, ApiError> {
     let crm_id = crm.id.as_str();
     let email = crm.email.trim().to_lowercase();
     let already = || {
         ImportOutcome::Refused(refusal(
             crm_id,
             "already_imported",
-            format!("{} is already a Salespane sales user of this account.", crm.username),
+            format!(
+                "{} is already a Salespane sales user of this account.",
+                crm.username
+            ),
         ))
     };
     let existing = sqlx::query("SELECT id FROM users WHERE account_id = $1 AND crm_user_id = $2")
@@ -241,11 +274,12 @@ async fn import_one(state: &AppState, account_id: &str, crm: &CrmUser) -> Result
     }
     // Same email, not yet linked: the same person (e.g. provisioned by SCIM), linked
     // instead of duplicated; no new seat.
-    let by_email = sqlx::query("SELECT id, crm_user_id FROM users WHERE account_id = $1 AND email = $2")
-        .bind(account_id)
-        .bind(&email)
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let by_email =
+        sqlx::query("SELECT id, crm_user_id FROM users WHERE account_id = $1 AND email = $2")
+            .bind(account_id)
+            .bind(&email)
+            .fetch_optional(&state.db.pool)
+            .await?;
     if let Some(row) = by_email {
         let user_id: String = row.try_get("id")?;
         let linked: Option<String> = row.try_get("crm_user_id")?;
@@ -288,7 +322,11 @@ async fn import_one(state: &AppState, account_id: &str, crm: &CrmUser) -> Result
     };
     match users::create_with_seat(&state.db, new).await {
         Ok(id) => Ok(ImportOutcome::Imported(id)),
-        Err(err) if err.code == "no_seat" => Ok(ImportOutcome::Refused(refusal(crm_id, "no_seat", err.message))),
+        Err(err) if err.code == "no_seat" => Ok(ImportOutcome::Refused(refusal(
+            crm_id,
+            "no_seat",
+            err.message,
+        ))),
         // Imported or created by a concurrent request a moment ago.
         Err(err) if err.code == "crm_user_taken" || err.code == "email_taken" => Ok(already()),
         Err(err) => Err(err),
@@ -301,8 +339,13 @@ async fn import_one(state: &AppState, account_id: &str, crm: &CrmUser) -> Result
         (status = 200, body = [SalesUser]),
         (status = 403, description = "not_admin", body = salespane_api::error::ErrorBody),
     ))]
-async fn list_users(State(state): State<AppState>, AdminUser(admin): AdminUser) -> ApiResult<ApiJson<Vec<SalesUser>>> {
-    Ok(ApiJson(users::list_sales_users(&state.db, &admin.account_id).await?))
+async fn list_users(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+) -> ApiResult<ApiJson<Vec<SalesUser>>> {
+    Ok(ApiJson(
+        users::list_sales_users(&state.db, &admin.account_id).await?,
+    ))
 }
 
 /// Changes a user's role and/or status. Deactivating frees their seat; reactivating takes one.
@@ -323,7 +366,10 @@ async fn update_user(
     ApiJson(update): ApiJson<UserUpdate>,
 ) -> ApiResult<ApiJson<SalesUser>> {
     if update.role.is_none() && update.status.is_none() {
-        return Err(ApiError::bad_request("empty_update", "Send role and/or status to change."));
+        return Err(ApiError::bad_request(
+            "empty_update",
+            "Send role and/or status to change.",
+        ));
     }
     let account_id = &admin.account_id;
     let current = users::sales_user(&state.db, account_id, &user_id).await?;
@@ -337,18 +383,26 @@ async fn update_user(
         users::set_status(&state.db, account_id, &user_id, status).await?;
     }
     if let Some(role) = update.role {
-        sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND account_id = $4")
-            .bind(role_str(role))
-            .bind(now_ms())
-            .bind(&user_id)
-            .bind(account_id)
-            .execute(&state.db.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND account_id = $4",
+        )
+        .bind(role_str(role))
+        .bind(now_ms())
+        .bind(&user_id)
+        .bind(account_id)
+        .execute(&state.db.pool)
+        .await?;
     }
-    Ok(ApiJson(users::sales_user(&state.db, account_id, &user_id).await?))
+    Ok(ApiJson(
+        users::sales_user(&state.db, account_id, &user_id).await?,
+    ))
 }
 
-async fn ensure_other_admin(state: &AppState, account_id: &str, user_id: &str) -> Result<(), ApiError> {
+async fn ensure_other_admin(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<(), ApiError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE account_id = $1 AND role = 'admin' AND status = 'active' AND id <> $2")
         .bind(account_id)
         .bind(user_id)
@@ -383,7 +437,10 @@ async fn delete_user(
     let account_id = &admin.account_id;
     let target = users::sales_user(&state.db, account_id, &user_id).await?;
     if user_id == admin.user_id {
-        return Err(ApiError::conflict("cannot_delete_self", "You cannot remove yourself. Ask another administrator."));
+        return Err(ApiError::conflict(
+            "cannot_delete_self",
+            "You cannot remove yourself. Ask another administrator.",
+        ));
     }
     if target.role == Role::Admin && target.status == UserStatus::Active {
         ensure_other_admin(&state, account_id, &user_id).await?;
@@ -450,12 +507,18 @@ fn has_activity() -> ApiError {
         (status = 502, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
         (status = 504, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
     ))]
-async fn refresh_users(State(state): State<AppState>, AdminUser(admin): AdminUser) -> ApiResult<ApiJson<RefreshReport>> {
+async fn refresh_users(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+) -> ApiResult<ApiJson<RefreshReport>> {
     Ok(ApiJson(refresh_from_crm(&state, &admin.account_id).await?))
 }
 
 /// Refreshes the account's CRM-linked users from Salesforce through team sync.
-pub async fn refresh_from_crm(state: &AppState, account_id: &str) -> Result<RefreshReport, ApiError> {
+pub async fn refresh_from_crm(
+    state: &AppState,
+    account_id: &str,
+) -> Result<RefreshReport, ApiError> {
     let session = team_sync_session(state, account_id).await?;
     let rows = sqlx::query(
         "SELECT id, email, name, title, phone, photo_url, crm_user_id, status, crm_active FROM users WHERE account_id = $1 AND crm_user_id IS NOT NULL ORDER BY id",
@@ -468,13 +531,19 @@ pub async fn refresh_from_crm(state: &AppState, account_id: &str) -> Result<Refr
         updated: 0,
         deactivated: 0,
         missing: 0,
-        seats: Seats { limit: 0, used: 0, left: 0 },
+        seats: Seats {
+            limit: 0,
+            used: 0,
+            left: 0,
+        },
     };
     for row in rows {
         let user_id: String = row.try_get("id")?;
         let crm_user_id: String = row.try_get("crm_user_id")?;
         let status: String = row.try_get("status")?;
-        let Ok(crm_id) = SfId::parse(&crm_user_id) else { continue };
+        let Ok(crm_id) = SfId::parse(&crm_user_id) else {
+            continue;
+        };
         report.checked += 1;
         let crm = match bounded(state, session.get_user(&crm_id)).await {
             Ok(crm) => Some(crm),
@@ -528,12 +597,14 @@ pub async fn refresh_from_crm(state: &AppState, account_id: &str) -> Result<Refr
                     }
                     report.updated += 1;
                 } else {
-                    sqlx::query("UPDATE users SET crm_refreshed_at = $1 WHERE id = $2 AND account_id = $3")
-                        .bind(now)
-                        .bind(&user_id)
-                        .bind(account_id)
-                        .execute(&state.db.pool)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE users SET crm_refreshed_at = $1 WHERE id = $2 AND account_id = $3",
+                    )
+                    .bind(now)
+                    .bind(&user_id)
+                    .bind(account_id)
+                    .execute(&state.db.pool)
+                    .await?;
                 }
                 crm.is_active
             }

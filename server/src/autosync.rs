@@ -13,9 +13,10 @@
 //!
 //! Cursors: a workflow starts at its creation time, and starts again from "now" when it is
 //! reactivated or the setting is turned back on, so activity from while sync was off never
-//! creates users later. Each pass looks a little before the cursor (records committed late
-//! with an earlier timestamp are not lost); creation is idempotent, so a record seen twice
-//! creates nothing twice.
+//! creates users later. After a pass the cursor stops a little before the newest change
+//! seen, so the next pass looks at that stretch again (a record committed late with an
+//! earlier timestamp is not lost); creation is idempotent, so a record seen twice creates
+//! nothing twice.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,7 +46,7 @@ use crate::users::{NewUser, Source};
 /// run only through `POST /api/v1/admin/autosync/run`).
 pub const INTERVAL_ENV: &str = "SALESPANE_AUTOSYNC_INTERVAL_SECONDS";
 pub const DEFAULT_INTERVAL_SECONDS: u64 = 300;
-/// How far before its cursor a pass looks again.
+/// How far before the newest change seen the next pass starts again.
 const LOOKBACK_MS: i64 = 2_000;
 const WORKFLOW_NAME_MAX_CHARS: usize = 100;
 const MAX_WORKFLOWS: i64 = 50;
@@ -242,7 +243,10 @@ fn workflow_not_found() -> ApiError {
 
 fn workflow_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > WORKFLOW_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > WORKFLOW_NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(ApiError::bad_request(
             "invalid_workflow_name",
             format!("name: give the workflow a name of 1 to {WORKFLOW_NAME_MAX_CHARS} characters."),
@@ -281,7 +285,11 @@ fn workflow_from_row(row: &AnyRow) -> ApiResult<Workflow> {
     })
 }
 
-async fn workflows(state: &AppState, account_id: &str, active_only: bool) -> ApiResult<Vec<Workflow>> {
+async fn workflows(
+    state: &AppState,
+    account_id: &str,
+    active_only: bool,
+) -> ApiResult<Vec<Workflow>> {
     let filter = if active_only { " AND active = 1" } else { "" };
     let rows = sqlx::query(&format!(
         "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE account_id = $1{filter} ORDER BY created_at, id"
@@ -321,17 +329,22 @@ pub async fn run_pass(state: &AppState, account_id: &str) -> ApiResult<AutoSyncR
     let mut handled: HashSet<String> = HashSet::new();
     for wf in active {
         run.workflows_checked += 1;
-        let since = format_utc(wf.cursor_ms - LOOKBACK_MS);
-        let records = match session.changed_since(wf.crm_object.as_str(), &since, &[]).await {
+        let since = format_utc(wf.cursor_ms);
+        let records = match session
+            .changed_since(wf.crm_object.as_str(), &since, &[])
+            .await
+        {
             Ok(records) => records,
-            Err(err) => return Err(crate::crm_access::team_sync_failed(state, account_id, err).await),
+            Err(err) => {
+                return Err(crate::crm_access::team_sync_failed(state, account_id, err).await)
+            }
         };
         let mut newest = wf.cursor_ms;
         let mut candidates: Vec<SfId> = Vec::new();
         for record in &records {
             run.records_seen += 1;
             newest = newest.max(parse_sf_datetime(&record.last_modified_date).unwrap_or(newest));
-            for id in responsible(record, wf.trigger, wf.cursor_ms - LOOKBACK_MS) {
+            for id in responsible(record, wf.trigger, wf.cursor_ms) {
                 if handled.insert(id.as_str().to_string()) {
                     candidates.push(id);
                 }
@@ -351,7 +364,7 @@ pub async fn run_pass(state: &AppState, account_id: &str) -> ApiResult<AutoSyncR
         }
         // Durable progress: a later pass (or another server) never moves it back.
         sqlx::query("UPDATE workflows SET cursor_ms = $1 WHERE id = $2 AND account_id = $3 AND cursor_ms < $1")
-            .bind(newest)
+            .bind(newest - LOOKBACK_MS)
             .bind(&wf.id)
             .bind(account_id)
             .execute(&state.db.pool)
@@ -428,13 +441,19 @@ async fn sync_user(
     if !crm_user.is_active {
         return Ok(Outcome::Skipped(
             "inactive_in_crm",
-            format!("{} is inactive in Salesforce; inactive users are never synced.", crm_user.username),
+            format!(
+                "{} is inactive in Salesforce; inactive users are never synced.",
+                crm_user.username
+            ),
         ));
     }
     if crm_user.user_type != "Standard" {
         return Ok(Outcome::Skipped(
             "not_standard_user",
-            format!("{} is a {} user, not a standard Salesforce user.", crm_user.username, crm_user.user_type),
+            format!(
+                "{} is a {} user, not a standard Salesforce user.",
+                crm_user.username, crm_user.user_type
+            ),
         ));
     }
     if !crm_user.api_enabled {
@@ -452,7 +471,10 @@ async fn sync_user(
         name: crm_user.name.clone(),
         title: crm_user.title.clone(),
         phone: crm_user.phone.clone(),
-        photo_url: crm_user.photo_url.clone().filter(|u| u.starts_with("https://")),
+        photo_url: crm_user
+            .photo_url
+            .clone()
+            .filter(|u| u.starts_with("https://")),
         role: Role::SalesUser,
         crm_user_id: Some(crm_user_id.as_str().to_string()),
         source: Source::AutoSync,
@@ -465,9 +487,30 @@ async fn sync_user(
         ))),
         // Another pass (or an import) created them a moment ago.
         Err(err) if err.code == "crm_user_taken" => Ok(Outcome::Existing),
-        Err(err) if err.code == "no_seat" || err.code == "email_taken" => {
-            Ok(Outcome::Skipped(err.code, format!("{}: {}", crm_user.username, err.message)))
+        // The person is already a sales user (e.g. provisioned over SCIM) not yet linked to
+        // a CRM user: link them, as an import maps by email, instead of a duplicate.
+        Err(err) if err.code == "email_taken" => {
+            let linked = sqlx::query(
+                "UPDATE users SET crm_user_id = $1, updated_at = $2 WHERE account_id = $3 AND email = $4 AND crm_user_id IS NULL",
+            )
+            .bind(crm_user_id.as_str())
+            .bind(now_ms())
+            .bind(account_id)
+            .bind(crm_user.email.trim().to_lowercase())
+            .execute(&state.db.pool)
+            .await;
+            match linked {
+                Ok(done) if done.rows_affected() == 1 => Ok(Outcome::Existing),
+                _ => Ok(Outcome::Skipped(
+                    "email_taken",
+                    format!("{}: {}", crm_user.username, err.message),
+                )),
+            }
         }
+        Err(err) if err.code == "no_seat" => Ok(Outcome::Skipped(
+            err.code,
+            format!("{}: {}", crm_user.username, err.message),
+        )),
         Err(err) => Err(err),
     }
 }
@@ -547,12 +590,23 @@ pub fn parse_sf_datetime(text: &str) -> Option<i64> {
             None
         }
     };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut rest = &text[19..];
@@ -583,7 +637,10 @@ pub fn parse_sf_datetime(text: &str) -> Option<i64> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    Some(((days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60) * 1000) + millis)
+    Some(
+        ((days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60) * 1000)
+            + millis,
+    )
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -619,8 +676,16 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
         let ms = parse_sf_datetime("2026-11-23T10:00:00.123+0000").unwrap();
         assert_eq!(format_utc(ms), "2026-11-23T10:00:00.123Z");
-        assert_eq!(parse_sf_datetime("2026-11-23T12:00:00+02:00"), parse_sf_datetime("2026-11-23T10:00:00Z"));
-        assert_eq!(parse_sf_datetime("2024-02-29T00:00:00Z").map(format_utc).as_deref(), Some("2024-02-29T00:00:00.000Z"));
+        assert_eq!(
+            parse_sf_datetime("2026-11-23T12:00:00+02:00"),
+            parse_sf_datetime("2026-11-23T10:00:00Z")
+        );
+        assert_eq!(
+            parse_sf_datetime("2024-02-29T00:00:00Z")
+                .map(format_utc)
+                .as_deref(),
+            Some("2024-02-29T00:00:00.000Z")
+        );
         assert!(parse_sf_datetime("yesterday").is_none());
         assert!(parse_sf_datetime("2026-13-01T00:00:00Z").is_none());
     }

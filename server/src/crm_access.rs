@@ -62,8 +62,10 @@ pub fn map_crm_error(err: CrmError) -> ApiError {
 /// The HTTP client's own time-out is a little longer than [`bounded`]'s, so a slow
 /// Salesforce is reported as a time-out (the client's error does not always say so).
 pub fn crm_http(state: &AppState) -> Result<CrmHttp, ApiError> {
-    CrmHttp::new(Duration::from_secs(state.settings.upstream_timeout_seconds + 2))
-        .map_err(ApiError::internal)
+    CrmHttp::new(Duration::from_secs(
+        state.settings.upstream_timeout_seconds + 2,
+    ))
+    .map_err(ApiError::internal)
 }
 
 /// Runs a Salesforce call within the configured upstream time-out.

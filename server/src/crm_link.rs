@@ -52,7 +52,10 @@ fn redirect_uri(state: &AppState) -> String {
         (status = 401, body = salespane_api::error::ErrorBody),
         (status = 403, body = salespane_api::error::ErrorBody),
     ))]
-async fn start_connection(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<ConnectStart>> {
+async fn start_connection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<ApiJson<ConnectStart>> {
     let now = now_ms();
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
         .bind(now)
@@ -73,7 +76,8 @@ async fn start_connection(State(state): State<AppState>, user: CurrentUser) -> A
     .bind(now + STATE_LIFETIME_MS)
     .execute(&state.db.pool)
     .await?;
-    let authorize_url = crm_access::oauth(&state)?.authorize_url(&redirect, &oauth_state, &pkce.challenge, None);
+    let authorize_url =
+        crm_access::oauth(&state)?.authorize_url(&redirect, &oauth_state, &pkce.challenge, None);
     Ok(ApiJson(ConnectStart { authorize_url }))
 }
 
@@ -94,7 +98,10 @@ struct CallbackParams {
         (status = 400, description = "The sign-in failed or expired; the page says what to do", content_type = "text/html"),
         (status = 409, description = "That Salesforce user is connected by someone else", content_type = "text/html"),
     ))]
-async fn oauth_callback(State(state): State<AppState>, query: Result<ApiQuery<CallbackParams>, ApiError>) -> Response {
+async fn oauth_callback(
+    State(state): State<AppState>,
+    query: Result<ApiQuery<CallbackParams>, ApiError>,
+) -> Response {
     let result = match query {
         Ok(ApiQuery(params)) => finish_connection(&state, params).await,
         Err(err) => Err(err),
@@ -103,7 +110,9 @@ async fn oauth_callback(State(state): State<AppState>, query: Result<ApiQuery<Ca
         Ok(username) => page(
             StatusCode::OK,
             "Connected",
-            &format!("Salespane is now connected to Salesforce as {username}. You can close this tab."),
+            &format!(
+                "Salespane is now connected to Salesforce as {username}. You can close this tab."
+            ),
         ),
         Err(err) => page(err.status, "Not connected", &err.message),
     }
@@ -135,7 +144,9 @@ fn sign_in_again(message: &str) -> ApiError {
 
 async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<String, ApiError> {
     let Some(oauth_state) = params.state.filter(|s| !s.is_empty() && s.len() <= 200) else {
-        return Err(sign_in_again("This page was opened without the sign-in's state."));
+        return Err(sign_in_again(
+            "This page was opened without the sign-in's state.",
+        ));
     };
     // One use only: taking the row makes a replayed callback fail.
     let row = sqlx::query("SELECT account_id, user_id, purpose, verifier_sealed, redirect_uri, expires_at FROM oauth_states WHERE state = $1")
@@ -147,15 +158,21 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
         .execute(&state.db.pool)
         .await?;
     let Some(row) = row else {
-        return Err(sign_in_again("This sign-in is unknown or was already used."));
+        return Err(sign_in_again(
+            "This sign-in is unknown or was already used.",
+        ));
     };
     let expires_at: i64 = row.try_get("expires_at")?;
     if expires_at < now_ms() {
-        return Err(sign_in_again("This sign-in took more than 10 minutes and expired."));
+        return Err(sign_in_again(
+            "This sign-in took more than 10 minutes and expired.",
+        ));
     }
     if let Some(error) = params.error {
         let description = params.error_description.unwrap_or_default();
-        return Err(sign_in_again(&format!("Salesforce did not grant access ({error}: {description}).")));
+        return Err(sign_in_again(&format!(
+            "Salesforce did not grant access ({error}: {description})."
+        )));
     }
     let Some(code) = params.code.filter(|c| !c.is_empty()) else {
         return Err(sign_in_again("Salesforce sent no authorization code."));
@@ -169,14 +186,21 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
         .open(&verifier_sealed)
         .map_err(|_| sign_in_again("The sign-in could not be read back."))?;
     let oauth = crm_access::oauth(state)?;
-    let tokens = bounded(state, oauth.exchange_code(&code, &verifier, &redirect)).await.map_err(|e| match e {
-        CrmError::OAuth { .. } | CrmError::InvalidSession => sign_in_again(&format!("Salesforce refused the sign-in ({e}).")),
-        other => map_crm_error(other),
-    })?;
-    let info = bounded(state, oauth.userinfo(&tokens.access_token)).await.map_err(map_crm_error)?;
+    let tokens = bounded(state, oauth.exchange_code(&code, &verifier, &redirect))
+        .await
+        .map_err(|e| match e {
+            CrmError::OAuth { .. } | CrmError::InvalidSession => {
+                sign_in_again(&format!("Salesforce refused the sign-in ({e})."))
+            }
+            other => map_crm_error(other),
+        })?;
+    let info = bounded(state, oauth.userinfo(&tokens.access_token))
+        .await
+        .map_err(map_crm_error)?;
     // Whether the user may use the REST API (a team-sync user must).
     let api_enabled = check_api_access(state, &tokens, &info).await?;
-    let stored = store_connection(state, &account_id, &user_id, &tokens, &info, api_enabled).await?;
+    let stored =
+        store_connection(state, &account_id, &user_id, &tokens, &info, api_enabled).await?;
     Ok(stored.crm_username)
 }
 
@@ -186,7 +210,10 @@ fn identify(tokens: &TokenSet, info: &UserInfo) -> Result<(SfId, SfId), ApiError
         return Ok((org, user));
     }
     let user = info.user_id.as_deref().and_then(|u| SfId::parse(u).ok());
-    let org = info.organization_id.as_deref().and_then(|o| SfId::parse(o).ok());
+    let org = info
+        .organization_id
+        .as_deref()
+        .and_then(|o| SfId::parse(o).ok());
     match (org, user) {
         (Some(org), Some(user)) => Ok((org, user)),
         _ => Err(ApiError::bad_gateway(
@@ -196,7 +223,11 @@ fn identify(tokens: &TokenSet, info: &UserInfo) -> Result<(SfId, SfId), ApiError
     }
 }
 
-async fn check_api_access(state: &AppState, tokens: &TokenSet, info: &UserInfo) -> Result<bool, ApiError> {
+async fn check_api_access(
+    state: &AppState,
+    tokens: &TokenSet,
+    info: &UserInfo,
+) -> Result<bool, ApiError> {
     let (_, user) = identify(tokens, info)?;
     let Some(instance_url) = tokens.instance_url.clone() else {
         return Ok(false);
@@ -240,7 +271,8 @@ pub async fn store_connection(
     let issuer: String = account.try_get("idp_issuer")?;
     let org_id: String = account.try_get("idp_org_id")?;
     // Accounts that sign in with Salesforce are one org: its users only.
-    let signs_in_with_salesforce = issuer.trim_end_matches('/') == state.settings.salesforce_login_url.trim_end_matches('/');
+    let signs_in_with_salesforce =
+        issuer.trim_end_matches('/') == state.settings.salesforce_login_url.trim_end_matches('/');
     if signs_in_with_salesforce && SfId::parse(&org_id).map(|o| o != org).unwrap_or(true) {
         return Err(ApiError::conflict(
             "crm_wrong_org",
@@ -248,29 +280,41 @@ pub async fn store_connection(
         ));
     }
     let Some(instance_url) = tokens.instance_url.clone() else {
-        return Err(ApiError::bad_gateway("crm_unavailable", "Salesforce did not say where its API is. Try connecting again."));
+        return Err(ApiError::bad_gateway(
+            "crm_unavailable",
+            "Salesforce did not say where its API is. Try connecting again.",
+        ));
     };
     let Some(refresh_token) = tokens.refresh_token.as_deref() else {
         return Err(sign_in_again("Salesforce gave no refresh token: the connected app must allow the refresh_token scope."));
     };
     let crm_user_id = crm_user.as_str().to_string();
-    let username = info.preferred_username.clone().unwrap_or_else(|| crm_user_id.clone());
-    let crm_email = info.email.clone().unwrap_or_else(|| username.clone()).to_lowercase();
+    let username = info
+        .preferred_username
+        .clone()
+        .unwrap_or_else(|| crm_user_id.clone());
+    let crm_email = info
+        .email
+        .clone()
+        .unwrap_or_else(|| username.clone())
+        .to_lowercase();
 
-    let user = sqlx::query("SELECT email, crm_user_id FROM users WHERE id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(account_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(crate::users::user_not_found)?;
+    let user =
+        sqlx::query("SELECT email, crm_user_id FROM users WHERE id = $1 AND account_id = $2")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(crate::users::user_not_found)?;
     let user_email: String = user.try_get("email")?;
     let user_crm: Option<String> = user.try_get("crm_user_id")?;
-    let other = sqlx::query("SELECT id FROM users WHERE account_id = $1 AND crm_user_id = $2 AND id <> $3")
-        .bind(account_id)
-        .bind(&crm_user_id)
-        .bind(user_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let other =
+        sqlx::query("SELECT id FROM users WHERE account_id = $1 AND crm_user_id = $2 AND id <> $3")
+            .bind(account_id)
+            .bind(&crm_user_id)
+            .bind(user_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
     if other.is_some() {
         return Err(crm_user_taken());
     }
@@ -293,11 +337,12 @@ pub async fn store_connection(
     let confirmed_at = confirmed.then_some(now);
     let access_sealed = state.secrets.seal(&tokens.access_token);
     let refresh_sealed = state.secrets.seal(refresh_token);
-    let existing = sqlx::query("SELECT id FROM crm_connections WHERE user_id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(account_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing =
+        sqlx::query("SELECT id FROM crm_connections WHERE user_id = $1 AND account_id = $2")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let connection_id = match existing {
         Some(row) => {
             // Reconnecting keeps the id, so a team-sync choice survives a new sign-in.
@@ -345,7 +390,10 @@ pub async fn store_connection(
         }
     };
     tx.commit().await?;
-    Ok(StoredConnection { id: connection_id, crm_username: username })
+    Ok(StoredConnection {
+        id: connection_id,
+        crm_username: username,
+    })
 }
 
 fn crm_user_taken() -> ApiError {
@@ -363,12 +411,18 @@ fn crm_user_taken() -> ApiError {
         (status = 401, body = salespane_api::error::ErrorBody),
         (status = 403, body = salespane_api::error::ErrorBody),
     ))]
-async fn my_connection(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<MyCrmConnection>> {
+async fn my_connection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<ApiJson<MyCrmConnection>> {
     Ok(ApiJson(load_my_connection(&state, &user).await?.0))
 }
 
 /// The connection as the user sees it, and the candidate ids they may confirm.
-async fn load_my_connection(state: &AppState, user: &CurrentUser) -> Result<(MyCrmConnection, Option<String>), ApiError> {
+async fn load_my_connection(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(MyCrmConnection, Option<String>), ApiError> {
     let row = sqlx::query(
         "SELECT c.id, c.crm_user_id, c.crm_username, c.crm_email, c.api_enabled, c.status, c.last_error, c.confirmed_at, u.crm_user_id AS user_crm_id, u.email AS user_email, \
          (SELECT COUNT(*) FROM accounts a WHERE a.id = c.account_id AND a.team_sync_connection_id = c.id) AS team_sync \
@@ -404,7 +458,8 @@ async fn load_my_connection(state: &AppState, user: &CurrentUser) -> Result<(MyC
     let confirmed_at: Option<i64> = row.try_get("confirmed_at")?;
     let user_crm: Option<String> = row.try_get("user_crm_id")?;
     let user_email: String = row.try_get("user_email")?;
-    let needs_confirmation = confirmed_at.is_none() && user_crm.as_deref() != Some(crm_user_id.as_str());
+    let needs_confirmation =
+        confirmed_at.is_none() && user_crm.as_deref() != Some(crm_user_id.as_str());
     let mut candidates = Vec::new();
     if needs_confirmation {
         candidates.push(CrmUserCandidate {
@@ -475,15 +530,24 @@ async fn confirm_crm_user(
     ApiJson(body): ApiJson<ConfirmCrmUser>,
 ) -> ApiResult<ApiJson<MyCrmConnection>> {
     let chosen = SfId::parse(body.crm_user_id.trim()).map_err(|_| {
-        ApiError::bad_request("invalid_id", "crm_user_id is not a Salesforce user id (15 or 18 characters starting with 005).")
+        ApiError::bad_request(
+            "invalid_id",
+            "crm_user_id is not a Salesforce user id (15 or 18 characters starting with 005).",
+        )
     })?;
     let (current, user_crm) = load_my_connection(&state, &user).await?;
     let Some(connection_id) = current.connection_id.clone() else {
-        return Err(ApiError::conflict("crm_not_connected", "Connect your Salesforce user first (Settings → Salesforce → Connect)."));
+        return Err(ApiError::conflict(
+            "crm_not_connected",
+            "Connect your Salesforce user first (Settings → Salesforce → Connect).",
+        ));
     };
     let allowed = current.crm_user_id.as_deref() == Some(chosen.as_str())
         || user_crm.as_deref() == Some(chosen.as_str())
-        || current.candidates.iter().any(|c| c.crm_user_id == chosen.as_str());
+        || current
+            .candidates
+            .iter()
+            .any(|c| c.crm_user_id == chosen.as_str());
     if !allowed {
         return Err(ApiError::bad_request(
             "not_a_candidate",
@@ -492,14 +556,22 @@ async fn confirm_crm_user(
     }
     let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("UPDATE users SET crm_user_id = $1, updated_at = $2 WHERE id = $3 AND account_id = $4")
-        .bind(chosen.as_str())
-        .bind(now)
-        .bind(&user.user_id)
-        .bind(&user.account_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { crm_user_taken() } else { e.into() })?;
+    sqlx::query(
+        "UPDATE users SET crm_user_id = $1, updated_at = $2 WHERE id = $3 AND account_id = $4",
+    )
+    .bind(chosen.as_str())
+    .bind(now)
+    .bind(&user.user_id)
+    .bind(&user.account_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            crm_user_taken()
+        } else {
+            e.into()
+        }
+    })?;
     sqlx::query("UPDATE crm_connections SET confirmed_at = $1, updated_at = $1 WHERE id = $2 AND account_id = $3")
         .bind(now)
         .bind(&connection_id)
@@ -517,7 +589,10 @@ async fn confirm_crm_user(
         (status = 204, description = "Disconnected"),
         (status = 404, description = "not_connected", body = salespane_api::error::ErrorBody),
     ))]
-async fn delete_my_connection(State(state): State<AppState>, user: CurrentUser) -> ApiResult<StatusCode> {
+async fn delete_my_connection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<StatusCode> {
     let row = sqlx::query("SELECT id, refresh_token_sealed FROM crm_connections WHERE account_id = $1 AND user_id = $2")
         .bind(&user.account_id)
         .bind(&user.user_id)
@@ -539,7 +614,11 @@ async fn delete_my_connection(State(state): State<AppState>, user: CurrentUser) 
 }
 
 /// Deletes a connection of the account, unsetting team sync when it was that one.
-pub async fn remove_connection(state: &AppState, account_id: &str, connection_id: &str) -> Result<(), ApiError> {
+pub async fn remove_connection(
+    state: &AppState,
+    account_id: &str,
+    connection_id: &str,
+) -> Result<(), ApiError> {
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("UPDATE accounts SET team_sync_connection_id = NULL, updated_at = $1 WHERE id = $2 AND team_sync_connection_id = $3")
         .bind(now_ms())
@@ -575,7 +654,10 @@ fn connection_info(row: &AnyRow) -> Result<CrmConnectionInfo, ApiError> {
 }
 
 /// The account's team-sync status and the connections an admin may choose from.
-pub async fn load_team_sync_status(state: &AppState, account_id: &str) -> Result<TeamSyncStatus, ApiError> {
+pub async fn load_team_sync_status(
+    state: &AppState,
+    account_id: &str,
+) -> Result<TeamSyncStatus, ApiError> {
     let chosen = crm_access::team_sync_connection_id(state, account_id).await?;
     let rows = sqlx::query(&format!(
         "SELECT {CONNECTION_COLUMNS} FROM crm_connections c JOIN users u ON u.id = c.user_id WHERE c.account_id = $1 ORDER BY u.email"
@@ -583,7 +665,10 @@ pub async fn load_team_sync_status(state: &AppState, account_id: &str) -> Result
     .bind(account_id)
     .fetch_all(&state.db.pool)
     .await?;
-    let candidates = rows.iter().map(connection_info).collect::<Result<Vec<_>, _>>()?;
+    let candidates = rows
+        .iter()
+        .map(connection_info)
+        .collect::<Result<Vec<_>, _>>()?;
     let team_sync = chosen.and_then(|id| candidates.iter().find(|c| c.id == id).cloned());
     let connected = team_sync.as_ref().is_some_and(|c| c.status == "active");
     let hint = match &team_sync {
@@ -595,7 +680,12 @@ pub async fn load_team_sync_status(state: &AppState, account_id: &str) -> Result
             c.last_error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
         )),
     };
-    Ok(TeamSyncStatus { team_sync, connected, candidates, hint })
+    Ok(TeamSyncStatus {
+        team_sync,
+        connected,
+        candidates,
+        hint,
+    })
 }
 
 /// Which connection is the team-sync connection, whether it works, and the candidates.
@@ -604,8 +694,13 @@ pub async fn load_team_sync_status(state: &AppState, account_id: &str) -> Result
         (status = 200, body = TeamSyncStatus),
         (status = 403, description = "not_admin", body = salespane_api::error::ErrorBody),
     ))]
-async fn team_sync_status(State(state): State<AppState>, AdminUser(admin): AdminUser) -> ApiResult<ApiJson<TeamSyncStatus>> {
-    Ok(ApiJson(load_team_sync_status(&state, &admin.account_id).await?))
+async fn team_sync_status(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+) -> ApiResult<ApiJson<TeamSyncStatus>> {
+    Ok(ApiJson(
+        load_team_sync_status(&state, &admin.account_id).await?,
+    ))
 }
 
 /// Chooses an already-connected user of the account, with API access, as the team-sync user.
@@ -633,7 +728,8 @@ async fn choose_team_sync(
     let crm_user_id: String = row.try_get("crm_user_id")?;
     let username: String = row.try_get("crm_username")?;
     let crm_user = SfId::parse(&crm_user_id).map_err(ApiError::internal)?;
-    let session = crm_access::connection_session(&state, &admin.account_id, &body.connection_id).await?;
+    let session =
+        crm_access::connection_session(&state, &admin.account_id, &body.connection_id).await?;
     match bounded(&state, session.get_user(&crm_user)).await {
         Ok(_) => {}
         Err(CrmError::ApiDisabled) => {
@@ -662,7 +758,9 @@ async fn choose_team_sync(
         .bind(&admin.account_id)
         .execute(&state.db.pool)
         .await?;
-    Ok(ApiJson(load_team_sync_status(&state, &admin.account_id).await?))
+    Ok(ApiJson(
+        load_team_sync_status(&state, &admin.account_id).await?,
+    ))
 }
 
 fn without_api(username: &str) -> ApiError {
@@ -682,7 +780,10 @@ fn without_api(username: &str) -> ApiError {
         (status = 502, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
         (status = 504, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
     ))]
-async fn reset_connection(State(state): State<AppState>, AdminUser(admin): AdminUser) -> ApiResult<ApiJson<ResetResult>> {
+async fn reset_connection(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+) -> ApiResult<ApiJson<ResetResult>> {
     let connection_id = crm_access::team_sync_connection_id(&state, &admin.account_id)
         .await?
         .ok_or_else(crm_access::crm_not_connected)?;
@@ -705,25 +806,43 @@ async fn reset_connection(State(state): State<AppState>, AdminUser(admin): Admin
 /// in-process on `router`, since the server is not accepting connections yet).
 pub async fn connect_sandbox_team_sync(state: &AppState, router: axum::Router) {
     // The sandbox's address carries this run's port: every stored connection is to it.
-    let instance_url = format!("{}{}", state.settings.public_url, crate::sandbox_mode::PREFIX);
-    if let Err(err) = sqlx::query("UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1")
-        .bind(&instance_url)
-        .execute(&state.db.pool)
-        .await
+    let instance_url = format!(
+        "{}{}",
+        state.settings.public_url,
+        crate::sandbox_mode::PREFIX
+    );
+    if let Err(err) =
+        sqlx::query("UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1")
+            .bind(&instance_url)
+            .execute(&state.db.pool)
+            .await
     {
         tracing::warn!(error = %err, "could not point CRM connections at this run's sandbox");
     }
     for (org_id, username) in [
-        (salespane_sandbox::seed::acme_org_id(), salespane_sandbox::seed::ACME_ADMIN),
-        (salespane_sandbox::seed::globex_org_id(), salespane_sandbox::seed::GLOBEX_ADMIN),
+        (
+            salespane_sandbox::seed::acme_org_id(),
+            salespane_sandbox::seed::ACME_ADMIN,
+        ),
+        (
+            salespane_sandbox::seed::globex_org_id(),
+            salespane_sandbox::seed::GLOBEX_ADMIN,
+        ),
     ] {
-        if let Err(err) = connect_seeded_admin(state, router.clone(), org_id.as_str(), username).await {
+        if let Err(err) =
+            connect_seeded_admin(state, router.clone(), org_id.as_str(), username).await
+        {
             tracing::warn!(%username, error = %err, "could not connect the sandbox team-sync user");
         }
     }
 }
 
-async fn connect_seeded_admin(state: &AppState, router: axum::Router, org_id: &str, username: &str) -> Result<(), ApiError> {
+async fn connect_seeded_admin(
+    state: &AppState,
+    router: axum::Router,
+    org_id: &str,
+    username: &str,
+) -> Result<(), ApiError> {
     let row = sqlx::query("SELECT a.id, a.team_sync_connection_id, u.id AS user_id FROM accounts a JOIN users u ON u.account_id = a.id AND u.email = $2 WHERE a.idp_org_id = $1")
         .bind(org_id)
         .bind(username)
@@ -739,12 +858,21 @@ async fn connect_seeded_admin(state: &AppState, router: axum::Router, org_id: &s
     let prefix = crate::sandbox_mode::PREFIX;
     let pkce = salespane_crm::pkce_pair();
     let redirect = redirect_uri(state);
-    let authorize = crm_access::oauth(state)?.authorize_url(&redirect, "sandbox-bootstrap", &pkce.challenge, Some(username));
+    let authorize = crm_access::oauth(state)?.authorize_url(
+        &redirect,
+        "sandbox-bootstrap",
+        &pkce.challenge,
+        Some(username),
+    );
     let path = authorize
         .strip_prefix(&state.settings.public_url)
         .ok_or_else(|| ApiError::internal("the sandbox login URL is not on this server"))?
         .to_string();
-    let reply = call(router.clone(), axum::http::Request::get(path).body(axum::body::Body::empty())).await?;
+    let reply = call(
+        router.clone(),
+        axum::http::Request::get(path).body(axum::body::Body::empty()),
+    )
+    .await?;
     let location = reply
         .headers()
         .get(axum::http::header::LOCATION)
@@ -752,8 +880,14 @@ async fn connect_seeded_admin(state: &AppState, router: axum::Router, org_id: &s
         .ok_or_else(|| ApiError::internal("the sandbox authorize endpoint did not redirect"))?;
     let code = url::Url::parse(location)
         .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()))
-        .ok_or_else(|| ApiError::internal(format!("the sandbox refused to authorize: {location}")))?;
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "code")
+                .map(|(_, v)| v.into_owned())
+        })
+        .ok_or_else(|| {
+            ApiError::internal(format!("the sandbox refused to authorize: {location}"))
+        })?;
     let form = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "authorization_code")
         .append_pair("code", &code)
@@ -764,7 +898,10 @@ async fn connect_seeded_admin(state: &AppState, router: axum::Router, org_id: &s
     let reply = call(
         router.clone(),
         axum::http::Request::post(format!("{prefix}/services/oauth2/token"))
-            .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(axum::body::Body::from(form)),
     )
     .await?;
@@ -772,7 +909,10 @@ async fn connect_seeded_admin(state: &AppState, router: axum::Router, org_id: &s
     let reply = call(
         router,
         axum::http::Request::get(format!("{prefix}/services/oauth2/userinfo"))
-            .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", tokens.access_token))
+            .header(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {}", tokens.access_token),
+            )
             .body(axum::body::Body::empty()),
     )
     .await?;
@@ -803,7 +943,10 @@ async fn json_body<T: serde::de::DeserializeOwned>(reply: Response) -> Result<T,
         .await
         .map_err(ApiError::internal)?;
     if !status.is_success() {
-        return Err(ApiError::internal(format!("sandbox answered {status}: {}", String::from_utf8_lossy(&bytes))));
+        return Err(ApiError::internal(format!(
+            "sandbox answered {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )));
     }
     serde_json::from_slice(&bytes).map_err(ApiError::internal)
 }

@@ -2,7 +2,9 @@
 //! user's link-signing key.
 
 use axum::extract::State;
-use salespane_api::me::{AccountSummary, CrmOwner, Me, PanelComponent, Privileges, Role, SigningKey, UserSummary};
+use salespane_api::me::{
+    AccountSummary, CrmOwner, Me, PanelComponent, Privileges, Role, SigningKey, UserSummary,
+};
 use salespane_api::profile::{Onboarding, Profile};
 use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -41,17 +43,25 @@ async fn get_me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<A
         (status = 403, body = salespane_api::error::ErrorBody),
         (status = 409, description = "rotation_in_progress", body = salespane_api::error::ErrorBody),
     ))]
-async fn rotate_signing_key(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<SigningKey>> {
+async fn rotate_signing_key(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<ApiJson<SigningKey>> {
     Ok(ApiJson(
         crate::signing_keys::rotate(&state, &user.account_id, &user.user_id).await?,
     ))
 }
 
-async fn load_me(state: &AppState, user: &CurrentUser, signing_key: SigningKey) -> Result<Me, ApiError> {
-    let account = sqlx::query("SELECT id, name, seat_limit, seats_used FROM accounts WHERE id = $1")
-        .bind(&user.account_id)
-        .fetch_one(&state.db.pool)
-        .await?;
+async fn load_me(
+    state: &AppState,
+    user: &CurrentUser,
+    signing_key: SigningKey,
+) -> Result<Me, ApiError> {
+    let account =
+        sqlx::query("SELECT id, name, seat_limit, seats_used FROM accounts WHERE id = $1")
+            .bind(&user.account_id)
+            .fetch_one(&state.db.pool)
+            .await?;
     let row = sqlx::query(
         "SELECT id, email, name, title, phone, photo_url, role, status, crm_user_id FROM users WHERE id = $1 AND account_id = $2",
     )
@@ -72,10 +82,12 @@ async fn load_me(state: &AppState, user: &CurrentUser, signing_key: SigningKey) 
         crm_user_id: row.try_get("crm_user_id")?,
     };
 
-    let hidden_rows = sqlx::query("SELECT component FROM hidden_components WHERE account_id = $1 ORDER BY component")
-        .bind(&user.account_id)
-        .fetch_all(&state.db.pool)
-        .await?;
+    let hidden_rows = sqlx::query(
+        "SELECT component FROM hidden_components WHERE account_id = $1 ORDER BY component",
+    )
+    .bind(&user.account_id)
+    .fetch_all(&state.db.pool)
+    .await?;
     let mut hidden_components: Vec<PanelComponent> = hidden_rows
         .iter()
         .filter_map(|r| r.try_get::<String, _>("component").ok())
@@ -112,12 +124,17 @@ async fn load_me(state: &AppState, user: &CurrentUser, signing_key: SigningKey) 
 }
 
 /// The stored profile and onboarding; marks the user activated at their first sign-in.
-async fn profile_and_onboarding(state: &AppState, user: &CurrentUser) -> Result<(Profile, Onboarding), ApiError> {
-    let row = sqlx::query("SELECT profile_json, onboarding_json FROM profiles WHERE user_id = $1 AND account_id = $2")
-        .bind(&user.user_id)
-        .bind(&user.account_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
+async fn profile_and_onboarding(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(Profile, Onboarding), ApiError> {
+    let row = sqlx::query(
+        "SELECT profile_json, onboarding_json FROM profiles WHERE user_id = $1 AND account_id = $2",
+    )
+    .bind(&user.user_id)
+    .bind(&user.account_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
     let (profile, mut onboarding) = match row {
         Some(row) => {
             let profile: String = row.try_get("profile_json")?;

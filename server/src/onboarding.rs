@@ -26,7 +26,9 @@ async fn get_onboarding(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> ApiResult<ApiJson<Onboarding>> {
-    Ok(ApiJson(load(&state.db, &user.account_id, &user.user_id).await?))
+    Ok(ApiJson(
+        load(&state.db, &user.account_id, &user.user_id).await?,
+    ))
 }
 
 /// Records the steps given (absent ones are kept). `finished: true` is accepted only once
@@ -119,7 +121,10 @@ async fn check_mailbox(state: &AppState, user: &CurrentUser, mailbox: &str) -> A
             ),
         ));
     }
-    let mut known: Vec<String> = vec![user.email.to_lowercase(), user.identity.email.to_lowercase()];
+    let mut known: Vec<String> = vec![
+        user.email.to_lowercase(),
+        user.identity.email.to_lowercase(),
+    ];
     if let Some(username) = &user.identity.username {
         known.push(username.to_lowercase());
     }
@@ -148,11 +153,12 @@ async fn check_mailbox(state: &AppState, user: &CurrentUser, mailbox: &str) -> A
 
 /// The user's onboarding state (empty when none is stored yet).
 pub async fn load(db: &Db, account_id: &str, user_id: &str) -> Result<Onboarding, ApiError> {
-    let row = sqlx::query("SELECT onboarding_json FROM profiles WHERE user_id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(account_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT onboarding_json FROM profiles WHERE user_id = $1 AND account_id = $2")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else {
         return Ok(Onboarding::default());
     };

@@ -28,8 +28,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The signed-in user's profile settings.
 #[utoipa::path(get, path = "/api/v1/me/profile", tag = "me", security(("sso" = [])),
     responses((status = 200, body = Profile), (status = 401, body = salespane_api::error::ErrorBody)))]
-async fn get_profile(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<Profile>> {
-    Ok(ApiJson(load(&state.db, &user.account_id, &user.user_id).await?))
+async fn get_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<ApiJson<Profile>> {
+    Ok(ApiJson(
+        load(&state.db, &user.account_id, &user.user_id).await?,
+    ))
 }
 
 /// Changes the fields given (absent ones are kept). Personal details (name, title, phone,
@@ -49,7 +54,10 @@ async fn put_profile(
     let alerts = update.alerts.map(validate_alerts).transpose()?;
     let never_log = update.never_log.map(validate_never_log).transpose()?;
     let name = update.name.map(validate_name).transpose()?;
-    let title = update.title.map(|t| optional_text(t, "title", NAME_MAX_CHARS)).transpose()?;
+    let title = update
+        .title
+        .map(|t| optional_text(t, "title", NAME_MAX_CHARS))
+        .transpose()?;
     let phone = update.phone.map(validate_phone).transpose()?;
     let photo_url = update.photo_url.map(validate_photo_url).transpose()?;
 
@@ -72,14 +80,25 @@ async fn put_profile(
     // Touch the user row first (SQLite: take the write lock before reading).
     let mut sets = vec!["updated_at = $3".to_string()];
     let mut values: Vec<Option<String>> = Vec::new();
-    for (column, value) in [("name", name.map(Some)), ("title", title), ("phone", phone), ("photo_url", photo_url)] {
+    for (column, value) in [
+        ("name", name.map(Some)),
+        ("title", title),
+        ("phone", phone),
+        ("photo_url", photo_url),
+    ] {
         if let Some(value) = value {
             values.push(value);
             sets.push(format!("{column} = ${}", values.len() + 3));
         }
     }
-    let sql = format!("UPDATE users SET {} WHERE id = $1 AND account_id = $2", sets.join(", "));
-    let mut query = sqlx::query(&sql).bind(&user.user_id).bind(&user.account_id).bind(now);
+    let sql = format!(
+        "UPDATE users SET {} WHERE id = $1 AND account_id = $2",
+        sets.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(&user.user_id)
+        .bind(&user.account_id)
+        .bind(now);
     for value in values {
         query = query.bind(value);
     }
@@ -91,11 +110,12 @@ async fn put_profile(
 
 /// The user's profile settings (defaults when none are stored yet).
 pub async fn load(db: &Db, account_id: &str, user_id: &str) -> Result<Profile, ApiError> {
-    let row = sqlx::query("SELECT profile_json FROM profiles WHERE user_id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(account_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT profile_json FROM profiles WHERE user_id = $1 AND account_id = $2")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else {
         return Ok(Profile::default());
     };
@@ -156,12 +176,22 @@ fn validate_signature(signature: String) -> ApiResult<String> {
 
 fn validate_alerts(alerts: AlertPreferences) -> ApiResult<AlertPreferences> {
     if let Some(quiet) = &alerts.quiet_hours {
-        let QuietHours { start, end, time_zone } = quiet;
-        for (field, value) in [("alerts.quiet_hours.start", start), ("alerts.quiet_hours.end", end)] {
+        let QuietHours {
+            start,
+            end,
+            time_zone,
+        } = quiet;
+        for (field, value) in [
+            ("alerts.quiet_hours.start", start),
+            ("alerts.quiet_hours.end", end),
+        ] {
             if !is_hh_mm(value) {
                 return Err(invalid(
                     "invalid_quiet_hours",
-                    format!("{field}: \"{}\" is not a time like 22:00 (24-hour HH:MM).", clip(value)),
+                    format!(
+                        "{field}: \"{}\" is not a time like 22:00 (24-hour HH:MM).",
+                        clip(value)
+                    ),
                 ));
             }
         }
@@ -277,10 +307,15 @@ pub fn is_domain(domain: &str) -> bool {
 
 fn validate_name(name: String) -> ApiResult<String> {
     let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(invalid(
             "invalid_name",
-            format!("name: give your name in 1 to {NAME_MAX_CHARS} characters, without line breaks."),
+            format!(
+                "name: give your name in 1 to {NAME_MAX_CHARS} characters, without line breaks."
+            ),
         ));
     }
     Ok(name)
@@ -337,7 +372,10 @@ fn validate_photo_url(photo_url: String) -> ApiResult<Option<String>> {
 
 /// Echoing user input in a message: short, one line.
 pub fn clip(text: &str) -> String {
-    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if one_line.chars().count() > 80 {
         format!("{}…", one_line.chars().take(80).collect::<String>())
     } else {
@@ -352,15 +390,29 @@ mod tests {
     #[test]
     fn times_and_zones() {
         assert!(is_hh_mm("00:00") && is_hh_mm("23:59") && is_hh_mm("07:30"));
-        assert!(!is_hh_mm("24:00") && !is_hh_mm("7:30") && !is_hh_mm("12:60") && !is_hh_mm("ab:cd"));
-        assert!(is_time_zone_name("Europe/Paris") && is_time_zone_name("America/Argentina/Buenos_Aires"));
+        assert!(
+            !is_hh_mm("24:00") && !is_hh_mm("7:30") && !is_hh_mm("12:60") && !is_hh_mm("ab:cd")
+        );
+        assert!(
+            is_time_zone_name("Europe/Paris")
+                && is_time_zone_name("America/Argentina/Buenos_Aires")
+        );
         assert!(is_time_zone_name("UTC") && is_time_zone_name("Etc/GMT+5"));
-        assert!(!is_time_zone_name("Paris") && !is_time_zone_name("Europe/") && !is_time_zone_name("../etc"));
+        assert!(
+            !is_time_zone_name("Paris")
+                && !is_time_zone_name("Europe/")
+                && !is_time_zone_name("../etc")
+        );
     }
 
     #[test]
     fn addresses_and_domains() {
         assert!(is_email("a.b@c.example") && is_domain("sub.c.example"));
-        assert!(!is_email("a@b") && !is_domain("localhost") && !is_domain("-a.example") && !is_email("a..b@c.example"));
+        assert!(
+            !is_email("a@b")
+                && !is_domain("localhost")
+                && !is_domain("-a.example")
+                && !is_email("a..b@c.example")
+        );
     }
 }

@@ -20,7 +20,11 @@ pub struct StoredKey {
     pub retired_at: Option<i64>,
 }
 
-async fn live_key(state: &AppState, account_id: &str, user_id: &str) -> Result<Option<SigningKey>, ApiError> {
+async fn live_key(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<Option<SigningKey>, ApiError> {
     let row = sqlx::query(
         "SELECT id, secret_sealed, created_at FROM signing_keys WHERE account_id = $1 AND user_id = $2 AND retired_at IS NULL",
     )
@@ -40,7 +44,11 @@ async fn live_key(state: &AppState, account_id: &str, user_id: &str) -> Result<O
 
 /// The user's live key, created on first use. Two first requests at once end with the
 /// same key (the loser of the insert reads the winner's).
-pub async fn current(state: &AppState, account_id: &str, user_id: &str) -> Result<SigningKey, ApiError> {
+pub async fn current(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<SigningKey, ApiError> {
     if let Some(key) = live_key(state, account_id, user_id).await? {
         return Ok(key);
     }
@@ -65,7 +73,11 @@ pub async fn current(state: &AppState, account_id: &str, user_id: &str) -> Resul
 }
 
 /// Retires the live key (kept for verification) and makes a new one.
-pub async fn rotate(state: &AppState, account_id: &str, user_id: &str) -> Result<SigningKey, ApiError> {
+pub async fn rotate(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+) -> Result<SigningKey, ApiError> {
     let key = new_key();
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE account_id = $2 AND user_id = $3 AND retired_at IS NULL")
@@ -96,7 +108,11 @@ pub async fn rotate(state: &AppState, account_id: &str, user_id: &str) -> Result
 }
 
 /// Any key of the account by id, live or retired, to verify a link signed with it.
-pub async fn find(state: &AppState, account_id: &str, key_id: &str) -> Result<Option<StoredKey>, ApiError> {
+pub async fn find(
+    state: &AppState,
+    account_id: &str,
+    key_id: &str,
+) -> Result<Option<StoredKey>, ApiError> {
     let row = sqlx::query(
         "SELECT id, user_id, secret_sealed, created_at, retired_at FROM signing_keys WHERE account_id = $1 AND id = $2",
     )

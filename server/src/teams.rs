@@ -61,7 +61,10 @@ async fn create_team(
         .map_err(|e| name_conflict(e, &name))?;
     replace_members(&mut tx, &admin.account_id, &team_id, &body.user_ids).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, ApiJson(get(&state.db, &admin.account_id, &team_id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(get(&state.db, &admin.account_id, &team_id).await?),
+    ))
 }
 
 /// Renames a team.
@@ -155,7 +158,10 @@ async fn set_members(
 /// placed on a team appear.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "me", security(("sso" = [])),
     responses((status = 200, body = Vec<Team>), (status = 401, body = salespane_api::error::ErrorBody)))]
-async fn team_view(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<Vec<Team>>> {
+async fn team_view(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<ApiJson<Vec<Team>>> {
     Ok(ApiJson(list(&state.db, &user.account_id, true).await?))
 }
 
@@ -211,10 +217,12 @@ async fn replace_members(
 
 /// The account's teams ordered by name; `active_only` leaves deactivated users out.
 pub async fn list(db: &Db, account_id: &str, active_only: bool) -> ApiResult<Vec<Team>> {
-    let rows = sqlx::query("SELECT id, name, created_at FROM teams WHERE account_id = $1 ORDER BY LOWER(name), id")
-        .bind(account_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, name, created_at FROM teams WHERE account_id = $1 ORDER BY LOWER(name), id",
+    )
+    .bind(account_id)
+    .fetch_all(&db.pool)
+    .await?;
     let mut teams = Vec::with_capacity(rows.len());
     for row in rows {
         teams.push(Team {
@@ -224,7 +232,11 @@ pub async fn list(db: &Db, account_id: &str, active_only: bool) -> ApiResult<Vec
             members: Vec::new(),
         });
     }
-    let filter = if active_only { " AND u.status = 'active'" } else { "" };
+    let filter = if active_only {
+        " AND u.status = 'active'"
+    } else {
+        ""
+    };
     let members = sqlx::query(&format!(
         "SELECT m.team_id, u.id, u.name, u.email, u.title FROM team_members m JOIN users u ON u.id = m.user_id AND u.account_id = m.account_id \
          WHERE m.account_id = $1{filter} ORDER BY LOWER(u.name), u.email"
@@ -256,7 +268,10 @@ async fn get(db: &Db, account_id: &str, team_id: &str) -> ApiResult<Team> {
 
 fn team_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > TEAM_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > TEAM_NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(ApiError::bad_request(
             "invalid_team_name",
             format!("name: give the team a name of 1 to {TEAM_NAME_MAX_CHARS} characters."),

@@ -8,33 +8,58 @@ use salespane_sandbox::seed;
 use serde_json::json;
 
 fn crm_id(username: &str) -> String {
-    seed::user_id(username).expect("seeded user").as_str().to_string()
+    seed::user_id(username)
+        .expect("seeded user")
+        .as_str()
+        .to_string()
 }
 
 /// Starts a connection as `token`'s user and signs in to the sandbox as `username`;
 /// returns the callback page.
 async fn connect(server: &common::TestServer, token: &str, username: &str) -> common::Reply {
-    let start = server.post("/api/v1/me/crm-connection/start", token, json!({})).await;
+    let start = server
+        .post("/api/v1/me/crm-connection/start", token, json!({}))
+        .await;
     assert_eq!(start.status, StatusCode::OK, "{}", start.text);
     let authorize = start.body["authorize_url"].as_str().unwrap();
-    assert!(authorize.starts_with(&format!("{}/services/oauth2/authorize?", server.sandbox)), "{authorize}");
+    assert!(
+        authorize.starts_with(&format!("{}/services/oauth2/authorize?", server.sandbox)),
+        "{authorize}"
+    );
     assert!(authorize.contains("code_challenge_method=S256"));
     let response = server
         .http
-        .get(format!("{authorize}&login_hint={}", username.replace('@', "%40")))
+        .get(format!(
+            "{authorize}&login_hint={}",
+            username.replace('@', "%40")
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&server.url("/oauth/salesforce/callback?")), "{location}");
+    assert!(
+        location.starts_with(&server.url("/oauth/salesforce/callback?")),
+        "{location}"
+    );
     common::read(server.http.get(location)).await
 }
 
 async fn import(server: &common::TestServer, admin: &str, usernames: &[&str]) {
     let ids: Vec<String> = usernames.iter().map(|u| crm_id(u)).collect();
-    let reply = server.post("/api/v1/admin/users/import", admin, json!({"crm_user_ids": ids})).await;
-    assert_eq!(reply.body["imported"].as_array().unwrap().len(), usernames.len(), "{}", reply.text);
+    let reply = server
+        .post(
+            "/api/v1/admin/users/import",
+            admin,
+            json!({"crm_user_ids": ids}),
+        )
+        .await;
+    assert_eq!(
+        reply.body["imported"].as_array().unwrap().len(),
+        usernames.len(),
+        "{}",
+        reply.text
+    );
 }
 
 both_backends! {

@@ -10,11 +10,18 @@ use sqlx::Row;
 
 async fn db(server: &common::TestServer) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&server.database_url).await.expect("test db")
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server.database_url)
+        .await
+        .expect("test db")
 }
 
 fn crm_id(username: &str) -> String {
-    seed::user_id(username).expect("seeded user").as_str().to_string()
+    seed::user_id(username)
+        .expect("seeded user")
+        .as_str()
+        .to_string()
 }
 
 fn codes(result: &Value) -> Vec<(String, String)> {
@@ -22,7 +29,12 @@ fn codes(result: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["crm_user_id"].as_str().unwrap().to_string(), r["code"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["crm_user_id"].as_str().unwrap().to_string(),
+                r["code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     out.sort();
     out

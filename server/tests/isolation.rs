@@ -7,7 +7,10 @@ use salespane_sandbox::seed;
 use serde_json::json;
 
 fn crm_id(username: &str) -> String {
-    seed::user_id(username).expect("seeded user").as_str().to_string()
+    seed::user_id(username)
+        .expect("seeded user")
+        .as_str()
+        .to_string()
 }
 
 both_backends! {

@@ -9,11 +9,18 @@ use sqlx::Row;
 
 async fn db(server: &common::TestServer) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&server.database_url).await.expect("test db")
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server.database_url)
+        .await
+        .expect("test db")
 }
 
 fn crm_id(username: &str) -> String {
-    seed::user_id(username).expect("seeded user").as_str().to_string()
+    seed::user_id(username)
+        .expect("seeded user")
+        .as_str()
+        .to_string()
 }
 
 both_backends! {

@@ -22,7 +22,9 @@ pub mod session;
 pub enum AuthError {
     #[error("the identity provider's discovery document at {url} is unusable ({reason}); check the identity provider in Salespane's options")]
     Discovery { url: String, reason: String },
-    #[error("sign-in was cancelled or the sign-in window was closed; click \"Sign in\" to try again")]
+    #[error(
+        "sign-in was cancelled or the sign-in window was closed; click \"Sign in\" to try again"
+    )]
     Cancelled,
     #[error("the identity provider refused the sign-in ({code}: {description}); try again, or ask your administrator to check Salespane's access")]
     Refused { code: String, description: String },

@@ -264,7 +264,11 @@ mod tests {
             Ok("aPrx+c0de".to_string())
         );
         assert_eq!(
-            read_redirect("https://abc.chromiumapp.org/?code=x&state=s2", redirect, "s1"),
+            read_redirect(
+                "https://abc.chromiumapp.org/?code=x&state=s2",
+                redirect,
+                "s1"
+            ),
             Err(AuthError::StateMismatch)
         );
         assert!(matches!(

@@ -31,6 +31,8 @@ extern "C" {
     fn redirect_url() -> Result<String, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = launchWebAuthFlow, catch)]
     async fn launch_web_auth_flow(url: &str, interactive: bool) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = openPage, catch)]
+    async fn open_page_js(path: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = randomBytes)]
     fn random_bytes(count: u32) -> Vec<u8>;
 
@@ -120,6 +122,14 @@ pub async fn save_settings(new: Settings) -> Result<Response, RequestError> {
     Ok(settings_response(new))
 }
 
+/// Opens an extension page in a new tab (the background has the `tabs` API everywhere).
+pub async fn open_page(path: &str) -> Result<(), RequestError> {
+    open_page_js(path)
+        .await
+        .map(|_| ())
+        .map_err(|e| unavailable("open the page", &e))
+}
+
 // ---- HTTP ---------------------------------------------------------------------------------
 
 /// One HTTP exchange: status and body text, or why there was no answer.
@@ -150,15 +160,14 @@ async fn http(
     }
     let controller = web_sys::AbortController::new().map_err(|e| unreachable(js_text(&e)))?;
     init.set_signal(Some(&controller.signal()));
-    let request =
-        web_sys::Request::new_with_str_and_init(url, &init).map_err(|e| unreachable(js_text(&e)))?;
+    let request = web_sys::Request::new_with_str_and_init(url, &init)
+        .map_err(|e| unreachable(js_text(&e)))?;
     let abort = controller.clone();
     let on_timeout = Closure::once_into_js(move || abort.abort());
     let timer = set_timeout(on_timeout.unchecked_ref(), api_client::TIMEOUT_MS);
     let result = async {
-        let response: web_sys::Response = JsFuture::from(fetch_request(&request))
-            .await?
-            .dyn_into()?;
+        let response: web_sys::Response =
+            JsFuture::from(fetch_request(&request)).await?.dyn_into()?;
         let text = JsFuture::from(response.text()?).await?;
         Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
     }
@@ -276,9 +285,7 @@ async fn sign_in_inner(interactive: bool, login_hint: Option<String>) -> Result<
         .await
         .map_err(|e| e.either())?;
     // A new sign-in replaces whatever was there.
-    clear_tokens()
-        .await
-        .map_err(|e| detail("unavailable", e))?;
+    clear_tokens().await.map_err(|e| detail("unavailable", e))?;
     let grant = StoredGrant {
         refresh_token: tokens.refresh_token.clone(),
         issuer: settings.effective_issuer(),

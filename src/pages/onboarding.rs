@@ -4,7 +4,7 @@
 
 use super::flow::{self, Step};
 use super::rpc::{self, AuthStatus};
-use super::view::{self, actions, error_box, note, page_root};
+use super::view::{actions, error_box, note, page_root};
 use super::{fields, PageError};
 use crate::ui::dom::{self, el, msg, t, t_with, text, with_class};
 use salespane_api::me::{ConnectStart, CrmUserCandidate, MyCrmConnection};
@@ -143,7 +143,7 @@ fn render(shared: &Shared) -> Result<(), JsValue> {
     }
     let body = match step {
         Step::Welcome => welcome(shared)?,
-        Step::Activate => activate(shared, &state)?,
+        Step::Activate => activate(shared)?,
         Step::Authorize => authorize(shared, &state)?,
         Step::EmailClient => email_client(shared, &state)?,
         Step::Signature => signature(shared, &state)?,
@@ -208,7 +208,7 @@ fn welcome(shared: &Shared) -> Result<Element, JsValue> {
     Ok(body)
 }
 
-fn activate(shared: &Shared, state: &State) -> Result<Element, JsValue> {
+fn activate(shared: &Shared) -> Result<Element, JsValue> {
     let body = el("div")?;
     body.append_child(&*msg("p", "onbActivateText")?)?;
     body.append_child(&*note("onbActivateApiNote")?)?;
@@ -221,7 +221,6 @@ fn activate(shared: &Shared, state: &State) -> Result<Element, JsValue> {
             load_after_auth(&inner, auth).await
         });
     })?;
-    let _ = state;
     body.append_child(&*actions(&[&sign_in])?)?;
     Ok(body)
 }
@@ -353,8 +352,7 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
             confirm.append_child(&row)?;
         }
         let s = shared.clone();
-        let (g, o, m) = (gmail.clone(), outlook.clone(), mailbox.clone());
-        let _ = (g, o);
+        let m = mailbox.clone();
         let confirm_button = dom::button(&t("onbConfirmCrmUser"), "confirm-crm-user", move || {
             let chosen = dom::document()
                 .ok()
@@ -540,6 +538,5 @@ fn done(state: &State) -> Result<Element, JsValue> {
     )?;
     let mail = dom::link_button(&t(mail_label), flow::mail_url(client), "open-mail")?;
     body.append_child(&*actions(&[&salesforce, &mail])?)?;
-    let _ = view::note;
     Ok(body)
 }

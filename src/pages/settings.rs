@@ -10,7 +10,6 @@ use salespane_api::me::UserSummary;
 use salespane_api::profile::{AlertPreferences, Profile, QuietHours};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement};
 
 const PROFILE: &str = "/api/v1/me/profile";
@@ -30,11 +29,11 @@ pub fn start(container: Element) -> Result<(), JsValue> {
         }
         .await;
         dom::clear(&container);
-        let drawn = match loaded {
+        // A failure to build elements leaves what was drawn so far; nothing else to do.
+        let _ = match loaded {
             Ok((user, profile)) => draw(&container, &user, &profile),
             Err(error) => error_box(&error).and_then(|b| container.append_child(&b).map(|_| ())),
         };
-        let _ = drawn;
         let _ = container.set_attribute("data-settings", "ready");
     });
     Ok(())
@@ -301,10 +300,8 @@ fn never_log_section(profile: &Profile) -> Result<Element, JsValue> {
         5,
     )?;
     s.append_child(&field)?;
-    let area_for_body = area.clone();
     saving_form(&s, "settings-never-log", &["set-never-log"], move || {
-        Ok(json!({"never_log": fields::parse_list(&area_for_body.value())}))
+        Ok(json!({"never_log": fields::parse_list(&area.value())}))
     })?;
-    let _ = area.dyn_ref::<web_sys::HtmlElement>();
     Ok(s)
 }

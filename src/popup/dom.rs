@@ -128,14 +128,16 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
     main.set_id("salespane-popup");
     main.set_attribute("data-state", view.state)?;
     let header = element(&document, "header", None)?;
-    header.append_child(&element(&document, "h1", Some(&translate("popupHeading", &[])))?)?;
+    let heading = element(&document, "h1", Some(&translate("popupHeading", &[])))?;
+    header.append_child(&heading)?;
     main.append_child(&header)?;
 
     if !view.fields.is_empty() {
         let list = element(&document, "dl", None)?;
         list.set_attribute("data-testid", "user")?;
         for field in &view.fields {
-            list.append_child(&element(&document, "dt", Some(&translate(field.label, &[])))?)?;
+            let label = element(&document, "dt", Some(&translate(field.label, &[])))?;
+            list.append_child(&label)?;
             let value = element(&document, "dd", Some(&field.value))?;
             value.set_attribute("data-testid", field.testid)?;
             value.set_attribute("data-value", &field.value)?;
@@ -143,11 +145,8 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
         }
         main.append_child(&list)?;
     } else if view.state == "signed-out" {
-        main.append_child(&element(
-            &document,
-            "p",
-            Some(&translate("popupSignedOut", &[])),
-        )?)?;
+        let intro = element(&document, "p", Some(&translate("popupSignedOut", &[])))?;
+        main.append_child(&intro)?;
     }
 
     if let Some(problem) = &view.problem {
@@ -156,7 +155,8 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
         alert.set_attribute("class", "problem")?;
         alert.set_attribute("data-testid", "problem")?;
         alert.set_attribute("data-code", &problem.code)?;
-        alert.append_child(&element(&document, "p", Some(&translate(problem.advice, &[])))?)?;
+        let advice = element(&document, "p", Some(&translate(problem.advice, &[])))?;
+        alert.append_child(&advice)?;
         if !problem.detail.is_empty() {
             let detail = element(&document, "p", Some(&problem.detail))?;
             detail.set_attribute("class", "note")?;
@@ -231,7 +231,7 @@ fn act(action: Action, idp_name: String, target: Option<web_sys::EventTarget>) {
             busy(target);
             spawn_local(async move {
                 let status = ask(json!({"v":1,"type":"signIn","interactive":true})).await;
-                show(&idp_name, status, Some(Action::SignOut));
+                show(&idp_name, status, None);
             });
         }
         Action::SignOut => {

@@ -191,7 +191,12 @@ mod tests {
         assert_eq!(admin.state, "signed-in");
         assert_eq!(
             admin.actions,
-            vec![Action::Onboarding, Action::Admin, Action::Options, Action::SignOut]
+            vec![
+                Action::Onboarding,
+                Action::Admin,
+                Action::Options,
+                Action::SignOut
+            ]
         );
         assert_eq!(admin.fields[0].value, "Ada Admin");
         assert_eq!(admin.fields[2].value, "Acme Sandbox");
@@ -210,7 +215,10 @@ mod tests {
         assert!(refused.actions.contains(&Action::SignOut));
         let offline = view(&input(None, Some(("server_unreachable", "x"))));
         assert_eq!(offline.state, "signed-out");
-        assert_eq!(offline.problem.unwrap().advice, "popupErrorServerUnreachable");
+        assert_eq!(
+            offline.problem.unwrap().advice,
+            "popupErrorServerUnreachable"
+        );
         assert_eq!(offline.actions, vec![Action::SignIn, Action::Options]);
         assert_eq!(advice_for("something_new"), "popupErrorOther");
     }

@@ -191,7 +191,13 @@ fn unit(root: &Path) -> Result<()> {
     let postgres = setup::ensure_postgres()?;
     cargo(
         root,
-        &["test", "--workspace", "--exclude", "salespane-e2e"],
+        &[
+            "test",
+            "--workspace",
+            "--exclude",
+            "salespane-e2e",
+            "--no-fail-fast",
+        ],
         &[("SALESPANE_TEST_POSTGRES_URL", postgres.as_str())],
     )
 }
@@ -234,7 +240,14 @@ fn e2e(root: &Path, build_dist: bool) -> Result<()> {
     let server_bin = server_bin(root);
     let tests = cargo(
         root,
-        &["test", "-p", "salespane-e2e", "--", "--test-threads=2"],
+        &[
+            "test",
+            "-p",
+            "salespane-e2e",
+            "--no-fail-fast",
+            "--",
+            "--test-threads=2",
+        ],
         &[
             ("SALESPANE_DIST", &dist.to_string_lossy()),
             ("SALESPANE_SERVER_BIN", &server_bin.to_string_lossy()),

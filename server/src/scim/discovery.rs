@@ -61,7 +61,10 @@ fn user_resource_type(base: &str) -> Value {
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes", tag = "scim", security(("scim" = [])),
     responses((status = 200, body = Object, content_type = "application/scim+json"),
         (status = 401, body = super::ScimErrorBody, content_type = "application/scim+json")))]
-async fn resource_types(State(state): State<AppState>, _account: ScimAccount) -> ScimResult<Response> {
+async fn resource_types(
+    State(state): State<AppState>,
+    _account: ScimAccount,
+) -> ScimResult<Response> {
     Ok(scim_response(
         StatusCode::OK,
         &json!({
@@ -85,15 +88,19 @@ fn attribute(name: &str, kind: &str, required: bool, case_exact: bool, uniquenes
     responses((status = 200, body = Object, content_type = "application/scim+json"),
         (status = 401, body = super::ScimErrorBody, content_type = "application/scim+json")))]
 async fn schemas(State(state): State<AppState>, _account: ScimAccount) -> ScimResult<Response> {
-    let sub = |name: &str| json!({"name": name, "type": "string", "multiValued": false, "required": false,
-        "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"});
-    let multi = |name: &str, required: bool| json!({
-        "name": name, "type": "complex", "multiValued": true, "required": required,
-        "mutability": "readWrite", "returned": "default",
-        "subAttributes": [sub("value"), sub("type"),
-            {"name": "primary", "type": "boolean", "multiValued": false, "required": false,
-             "mutability": "readWrite", "returned": "default"}]
-    });
+    let sub = |name: &str| {
+        json!({"name": name, "type": "string", "multiValued": false, "required": false,
+        "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"})
+    };
+    let multi = |name: &str, required: bool| {
+        json!({
+            "name": name, "type": "complex", "multiValued": true, "required": required,
+            "mutability": "readWrite", "returned": "default",
+            "subAttributes": [sub("value"), sub("type"),
+                {"name": "primary", "type": "boolean", "multiValued": false, "required": false,
+                 "mutability": "readWrite", "returned": "default"}]
+        })
+    };
     let user_schema = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": USER_SCHEMA,

@@ -25,9 +25,13 @@ pub fn parse(text: &str) -> Result<Filter, ScimError> {
         )
     };
     let text = text.trim();
-    let (attribute, rest) = text.split_once(char::is_whitespace).ok_or_else(unsupported)?;
+    let (attribute, rest) = text
+        .split_once(char::is_whitespace)
+        .ok_or_else(unsupported)?;
     let rest = rest.trim_start();
-    let (operator, value) = rest.split_once(char::is_whitespace).ok_or_else(unsupported)?;
+    let (operator, value) = rest
+        .split_once(char::is_whitespace)
+        .ok_or_else(unsupported)?;
     if !operator.eq_ignore_ascii_case("eq") {
         return Err(unsupported());
     }
@@ -63,9 +67,18 @@ mod tests {
             parse("userName eq \"Sam.Seller@acme.example\"").unwrap(),
             Filter::UserName("Sam.Seller@acme.example".into())
         );
-        assert_eq!(parse("externalId EQ \"00u1\"").unwrap(), Filter::ExternalId("00u1".into()));
-        assert_eq!(parse("emails.value eq \"a@b.example\"").unwrap(), Filter::Email("a@b.example".into()));
-        assert_eq!(parse("userName eq \"with \\\"quote\\\"\"").unwrap(), Filter::UserName("with \"quote\"".into()));
+        assert_eq!(
+            parse("externalId EQ \"00u1\"").unwrap(),
+            Filter::ExternalId("00u1".into())
+        );
+        assert_eq!(
+            parse("emails.value eq \"a@b.example\"").unwrap(),
+            Filter::Email("a@b.example".into())
+        );
+        assert_eq!(
+            parse("userName eq \"with \\\"quote\\\"\"").unwrap(),
+            Filter::UserName("with \"quote\"".into())
+        );
     }
 
     #[test]

@@ -64,7 +64,11 @@ pub struct ScimError {
 }
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
+    pub fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> ScimError {
         ScimError {
             status,
             scim_type,
@@ -135,7 +139,10 @@ pub fn scim_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(SCIM_CONTENT_TYPE),
+            )],
             bytes,
         )
             .into_response(),
@@ -192,7 +199,10 @@ impl FromRequest<AppState> for ScimBody {
         if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
             let text = content_type.to_str().unwrap_or("").to_ascii_lowercase();
             let essence = text.split(';').next().unwrap_or("").trim();
-            if !(essence == "application/json" || essence == SCIM_CONTENT_TYPE || essence.is_empty()) {
+            if !(essence == "application/json"
+                || essence == SCIM_CONTENT_TYPE
+                || essence.is_empty())
+            {
                 return Err(ScimError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     None,
@@ -210,10 +220,16 @@ impl FromRequest<AppState> for ScimBody {
                 )
             })?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
-            ScimError::bad("invalidSyntax", format!("The body is not valid JSON: {err}."))
+            ScimError::bad(
+                "invalidSyntax",
+                format!("The body is not valid JSON: {err}."),
+            )
         })?;
         if !value.is_object() {
-            return Err(ScimError::bad("invalidSyntax", "The body must be a JSON object."));
+            return Err(ScimError::bad(
+                "invalidSyntax",
+                "The body must be a JSON object.",
+            ));
         }
         Ok(ScimBody(value))
     }

@@ -76,16 +76,25 @@ pub fn apply_patch(changes: &mut Changes, body: &Value) -> Result<(), ScimError>
             _ => {
                 return Err(ScimError::bad(
                     "invalidSyntax",
-                    format!("Unknown PATCH op \"{}\": use add, replace or remove.", crate::profile::clip(&op_text)),
+                    format!(
+                        "Unknown PATCH op \"{}\": use add, replace or remove.",
+                        crate::profile::clip(&op_text)
+                    ),
                 ))
             }
         };
-        let path = operation.get("path").and_then(Value::as_str).filter(|p| !p.trim().is_empty());
+        let path = operation
+            .get("path")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty());
         let value = operation.get("value");
         match (path, op) {
             (Some(path), _) => apply_path(changes, path, value, op)?,
             (None, Op::Remove) => {
-                return Err(ScimError::bad("noTarget", "A remove operation needs a path."));
+                return Err(ScimError::bad(
+                    "noTarget",
+                    "A remove operation needs a path.",
+                ));
             }
             (None, _) => {
                 let object = value.and_then(Value::as_object).ok_or_else(|| {
@@ -101,7 +110,11 @@ pub fn apply_patch(changes: &mut Changes, body: &Value) -> Result<(), ScimError>
     Ok(())
 }
 
-fn apply_object(changes: &mut Changes, object: &Map<String, Value>, op: Op) -> Result<(), ScimError> {
+fn apply_object(
+    changes: &mut Changes,
+    object: &Map<String, Value>,
+    op: Op,
+) -> Result<(), ScimError> {
     for (key, value) in object {
         apply_path(changes, key, Some(value), op)?;
     }
@@ -113,15 +126,39 @@ const EXTENSION_PREFIX: &str = "urn:ietf:params:scim:schemas:extension:";
 
 /// Attributes IdPs send that Salespane accepts and does not keep.
 const IGNORED: &[&str] = &[
-    "schemas", "id", "meta", "groups", "password", "nickname", "profileurl", "usertype",
-    "preferredlanguage", "locale", "timezone", "addresses", "photos", "ims", "roles",
-    "entitlements", "x509certificates", "name.middlename", "name.honorificprefix",
+    "schemas",
+    "id",
+    "meta",
+    "groups",
+    "password",
+    "nickname",
+    "profileurl",
+    "usertype",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "addresses",
+    "photos",
+    "ims",
+    "roles",
+    "entitlements",
+    "x509certificates",
+    "name.middlename",
+    "name.honorificprefix",
     "name.honorificsuffix",
 ];
 
-fn apply_path(changes: &mut Changes, path: &str, value: Option<&Value>, op: Op) -> Result<(), ScimError> {
+fn apply_path(
+    changes: &mut Changes,
+    path: &str,
+    value: Option<&Value>,
+    op: Op,
+) -> Result<(), ScimError> {
     let lower = path.trim().to_ascii_lowercase();
-    let lower = lower.strip_prefix(CORE_PREFIX).unwrap_or(&lower).to_string();
+    let lower = lower
+        .strip_prefix(CORE_PREFIX)
+        .unwrap_or(&lower)
+        .to_string();
     if lower.starts_with(EXTENSION_PREFIX) {
         return Ok(());
     }
@@ -212,7 +249,10 @@ fn is_sub_value(path: &str, attribute: &str) -> bool {
 fn cannot_remove(path: &str) -> ScimError {
     ScimError::bad(
         "mutability",
-        format!("{} is required and cannot be removed.", crate::profile::clip(path)),
+        format!(
+            "{} is required and cannot be removed.",
+            crate::profile::clip(path)
+        ),
     )
 }
 
@@ -251,7 +291,10 @@ fn optional(path: &str, value: Option<&Value>, remove: bool) -> Result<Option<St
             if s.chars().count() > 500 || s.chars().any(char::is_control) {
                 return Err(ScimError::bad(
                     "invalidValue",
-                    format!("{} is too long or holds control characters.", crate::profile::clip(path)),
+                    format!(
+                        "{} is too long or holds control characters.",
+                        crate::profile::clip(path)
+                    ),
                 ));
             }
             Ok(Some(s.to_string()).filter(|s| !s.is_empty()))
@@ -275,17 +318,24 @@ fn pick_multi_valued(path: &str, value: Option<&Value>) -> Result<Option<String>
         Some(_) => {
             return Err(ScimError::bad(
                 "invalidValue",
-                format!("{} must be a list of {{\"value\":…}} objects.", crate::profile::clip(path)),
+                format!(
+                    "{} must be a list of {{\"value\":…}} objects.",
+                    crate::profile::clip(path)
+                ),
             ))
         }
     };
-    let is_true = |v: &Value| matches!(v, Value::Bool(true)) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
+    let is_true = |v: &Value| {
+        matches!(v, Value::Bool(true)) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+    };
     let chosen = items
         .iter()
         .find(|item| item.get("primary").is_some_and(is_true))
         .or_else(|| {
             items.iter().find(|item| {
-                item.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("work"))
+                item.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("work"))
             })
         })
         .or_else(|| items.first());
@@ -308,7 +358,8 @@ mod tests {
     #[test]
     fn okta_pathless_deactivation() {
         let changes = patch(json!({"schemas":[super::super::PATCH_SCHEMA],
-            "Operations":[{"op":"replace","value":{"active":false}}]})).unwrap();
+            "Operations":[{"op":"replace","value":{"active":false}}]}))
+        .unwrap();
         assert_eq!(changes.active, Some(false));
     }
 
@@ -330,18 +381,27 @@ mod tests {
     #[test]
     fn bad_patches_are_refused() {
         assert!(patch(json!({"Operations":[{"op":"explode","path":"active"}]})).is_err());
-        assert!(patch(json!({"Operations":[{"op":"replace","path":"active","value":"maybe"}]})).is_err());
+        assert!(
+            patch(json!({"Operations":[{"op":"replace","path":"active","value":"maybe"}]}))
+                .is_err()
+        );
         assert!(patch(json!({"Operations":[{"op":"remove"}]})).is_err());
-        assert!(patch(json!({"Operations":[{"op":"replace","path":"salary","value":"1"}]})).is_err());
+        assert!(
+            patch(json!({"Operations":[{"op":"replace","path":"salary","value":"1"}]})).is_err()
+        );
         assert!(patch(json!({"ops":[]})).is_err());
     }
 
     #[test]
     fn resources_pick_the_primary_email() {
         let mut changes = Changes::replacing();
-        apply_resource(&mut changes, &json!({"userName":"sam","emails":[
+        apply_resource(
+            &mut changes,
+            &json!({"userName":"sam","emails":[
             {"value":"home@x.example","type":"home"},{"value":"work@x.example","primary":true}],
-            "name":{"givenName":"Sam","familyName":"Seller"},"active":true})).unwrap();
+            "name":{"givenName":"Sam","familyName":"Seller"},"active":true}),
+        )
+        .unwrap();
         assert_eq!(changes.email.as_deref(), Some("work@x.example"));
         assert_eq!(changes.family_name, Some(Some("Seller".into())));
         assert_eq!(changes.title, Some(None));

@@ -13,7 +13,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::filter::{self, Filter};
 use super::patch::{apply_patch, apply_resource, Changes};
-use super::{scim_response, ScimAccount, ScimBody, ScimError, ScimResult, LIST_SCHEMA, USER_SCHEMA};
+use super::{
+    scim_response, ScimAccount, ScimBody, ScimError, ScimResult, LIST_SCHEMA, USER_SCHEMA,
+};
 use crate::app::AppState;
 use crate::db::is_unique_violation;
 use crate::extract::ApiPath;
@@ -87,6 +89,25 @@ pub struct ScimUserList {
     pub items_per_page: i64,
     #[serde(rename = "Resources")]
     pub resources: Vec<ScimUser>,
+}
+
+/// What POST and PUT take (documentation; bodies are read leniently: unknown attributes and
+/// the enterprise extension are accepted and ignored, booleans may be "True"/"False").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimUserRequest {
+    pub schemas: Option<Vec<String>>,
+    /// Required; an email address unless `emails` gives one.
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub name: Option<ScimName>,
+    pub display_name: Option<String>,
+    pub title: Option<String>,
+    /// Default true; an active user takes a seat.
+    pub active: Option<bool>,
+    /// The primary (else work, else first) value is the user's email.
+    pub emails: Option<Vec<ScimMultiValue>>,
+    pub phone_numbers: Option<Vec<ScimMultiValue>>,
 }
 
 /// A PatchOp request (documentation of the body PATCH takes).
@@ -189,7 +210,10 @@ fn parse_number(name: &str, value: &str) -> ScimResult<i64> {
     value.trim().parse::<i64>().map_err(|_| {
         ScimError::bad(
             "invalidValue",
-            format!("{name} must be a whole number, not {}.", crate::profile::clip(value)),
+            format!(
+                "{name} must be a whole number, not {}.",
+                crate::profile::clip(value)
+            ),
         )
     })
 }
@@ -197,7 +221,7 @@ fn parse_number(name: &str, value: &str) -> ScimResult<i64> {
 /// Creates a user (409 `uniqueness` when the userName or email is taken). An active user
 /// takes a seat; without a free seat the answer is 403 saying so.
 #[utoipa::path(post, path = "/scim/v2/Users", tag = "scim", security(("scim" = [])),
-    request_body(content = ScimUser, content_type = "application/scim+json"),
+    request_body(content = ScimUserRequest, content_type = "application/scim+json"),
     responses(
         (status = 201, body = ScimUser, content_type = "application/scim+json"),
         (status = 400, body = super::ScimErrorBody, content_type = "application/scim+json"),
@@ -219,9 +243,17 @@ async fn create_user(
 
     // The same person deleted over SCIM before comes back as the same user.
     if let Some(user_id) = deleted_match(&state, &account.account_id, &user_name, &email).await? {
-        check_unique(&state, &account.account_id, &user_name, &email, Some(&user_id)).await?;
+        check_unique(
+            &state,
+            &account.account_id,
+            &user_name,
+            &email,
+            Some(&user_id),
+        )
+        .await?;
         if active {
-            crate::users::set_status(&state.db, &account.account_id, &user_id, UserStatus::Active).await?;
+            crate::users::set_status(&state.db, &account.account_id, &user_id, UserStatus::Active)
+                .await?;
         }
         sqlx::query("UPDATE users SET scim_deleted_at = NULL WHERE id = $1 AND account_id = $2")
             .bind(&user_id)
@@ -230,15 +262,26 @@ async fn create_user(
             .await?;
         let mut replace = Changes::replacing();
         apply_resource(&mut replace, &body)?;
-        write_attributes(&state, &account.account_id, &user_id, &replace, &user_name, &email).await?;
-        return Ok(scim_response(StatusCode::CREATED, &load(&state, &account.account_id, &user_id).await?));
+        write_attributes(
+            &state,
+            &account.account_id,
+            &user_id,
+            &replace,
+            &user_name,
+            &email,
+        )
+        .await?;
+        return Ok(scim_response(
+            StatusCode::CREATED,
+            &load(&state, &account.account_id, &user_id).await?,
+        ));
     }
 
     check_unique(&state, &account.account_id, &user_name, &email, None).await?;
     let new = NewUser {
         account_id: account.account_id.clone(),
         email: email.clone(),
-        name: display_name(&changes, None, &user_name),
+        name: display_name(&changes, &user_name),
         title: changes.title.clone().flatten(),
         phone: changes.phone.clone().flatten(),
         photo_url: None,
@@ -257,14 +300,19 @@ async fn create_user(
         tx.commit().await?;
         id
     };
-    sqlx::query("UPDATE users SET given_name = $1, family_name = $2 WHERE id = $3 AND account_id = $4")
-        .bind(changes.given_name.clone().flatten())
-        .bind(changes.family_name.clone().flatten())
-        .bind(&user_id)
-        .bind(&account.account_id)
-        .execute(&state.db.pool)
-        .await?;
-    Ok(scim_response(StatusCode::CREATED, &load(&state, &account.account_id, &user_id).await?))
+    sqlx::query(
+        "UPDATE users SET given_name = $1, family_name = $2 WHERE id = $3 AND account_id = $4",
+    )
+    .bind(changes.given_name.clone().flatten())
+    .bind(changes.family_name.clone().flatten())
+    .bind(&user_id)
+    .bind(&account.account_id)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(scim_response(
+        StatusCode::CREATED,
+        &load(&state, &account.account_id, &user_id).await?,
+    ))
 }
 
 /// One user.
@@ -278,13 +326,16 @@ async fn get_user(
     account: ScimAccount,
     ApiPath(user_id): ApiPath<String>,
 ) -> ScimResult<Response> {
-    Ok(scim_response(StatusCode::OK, &load(&state, &account.account_id, &user_id).await?))
+    Ok(scim_response(
+        StatusCode::OK,
+        &load(&state, &account.account_id, &user_id).await?,
+    ))
 }
 
 /// Replaces a user's attributes (absent optional ones are cleared). `active` moves the seat.
 #[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = "scim", security(("scim" = [])),
     params(("id" = String, Path, description = "User id")),
-    request_body(content = ScimUser, content_type = "application/scim+json"),
+    request_body(content = ScimUserRequest, content_type = "application/scim+json"),
     responses(
         (status = 200, body = ScimUser, content_type = "application/scim+json"),
         (status = 403, description = "No free seat", body = super::ScimErrorBody, content_type = "application/scim+json"),
@@ -335,17 +386,30 @@ async fn delete_user(
     ApiPath(user_id): ApiPath<String>,
 ) -> ScimResult<StatusCode> {
     load(&state, &account.account_id, &user_id).await?;
-    crate::users::set_status(&state.db, &account.account_id, &user_id, UserStatus::Deactivated).await?;
-    sqlx::query("UPDATE users SET scim_deleted_at = $1, updated_at = $1 WHERE id = $2 AND account_id = $3")
-        .bind(now_ms())
-        .bind(&user_id)
-        .bind(&account.account_id)
-        .execute(&state.db.pool)
-        .await?;
+    crate::users::set_status(
+        &state.db,
+        &account.account_id,
+        &user_id,
+        UserStatus::Deactivated,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE users SET scim_deleted_at = $1, updated_at = $1 WHERE id = $2 AND account_id = $3",
+    )
+    .bind(now_ms())
+    .bind(&user_id)
+    .bind(&account.account_id)
+    .execute(&state.db.pool)
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn update(state: &AppState, account_id: &str, user_id: &str, changes: Changes) -> ScimResult<Response> {
+async fn update(
+    state: &AppState,
+    account_id: &str,
+    user_id: &str,
+    changes: Changes,
+) -> ScimResult<Response> {
     let current = load_row(state, account_id, user_id).await?;
     let current_user_name: String = current
         .try_get::<Option<String>, _>("scim_user_name")?
@@ -358,7 +422,11 @@ async fn update(state: &AppState, account_id: &str, user_id: &str, changes: Chan
     check_unique(state, account_id, &user_name, &email, Some(user_id)).await?;
     // Seat first: activation is what can be refused.
     if let Some(active) = changes.active {
-        let status = if active { UserStatus::Active } else { UserStatus::Deactivated };
+        let status = if active {
+            UserStatus::Active
+        } else {
+            UserStatus::Deactivated
+        };
         crate::users::set_status(&state.db, account_id, user_id, status).await?;
     }
     let mut merged = changes;
@@ -387,7 +455,10 @@ async fn update(state: &AppState, account_id: &str, user_id: &str, changes: Chan
         }
     }
     write_attributes(state, account_id, user_id, &merged, &user_name, &email).await?;
-    Ok(scim_response(StatusCode::OK, &load(state, account_id, user_id).await?))
+    Ok(scim_response(
+        StatusCode::OK,
+        &load(state, account_id, user_id).await?,
+    ))
 }
 
 async fn write_attributes(
@@ -398,7 +469,7 @@ async fn write_attributes(
     user_name: &str,
     email: &str,
 ) -> ScimResult<()> {
-    let name = display_name(changes, None, user_name);
+    let name = display_name(changes, user_name);
     sqlx::query(
         "UPDATE users SET email = $1, name = $2, given_name = $3, family_name = $4, title = $5, phone = $6, scim_external_id = $7, scim_user_name = $8, updated_at = $9 \
          WHERE id = $10 AND account_id = $11",
@@ -427,7 +498,7 @@ async fn write_attributes(
 }
 
 /// displayName, else "given family", else the user name's local part.
-fn display_name(changes: &Changes, _current: Option<&str>, user_name: &str) -> String {
+fn display_name(changes: &Changes, user_name: &str) -> String {
     if let Some(name) = &changes.display_name {
         return name.clone();
     }
@@ -508,12 +579,14 @@ async fn deleted_match(
 }
 
 async fn load_row(state: &AppState, account_id: &str, user_id: &str) -> ScimResult<AnyRow> {
-    sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE {VISIBLE} AND id = $2"))
-        .bind(account_id)
-        .bind(user_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| ScimError::not_found(user_id))
+    sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {VISIBLE} AND id = $2"
+    ))
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(|| ScimError::not_found(user_id))
 }
 
 async fn load(state: &AppState, account_id: &str, user_id: &str) -> ScimResult<ScimUser> {

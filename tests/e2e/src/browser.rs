@@ -94,6 +94,10 @@ impl Browser {
             BrowserKind::Chromium => {
                 let caps = chromium_capabilities(&extension, browser._profile.path());
                 browser.session = Some(Session::create(&driver_url, caps)?);
+                browser.extension_base = Some(format!(
+                    "chrome-extension://{}",
+                    chromium_extension_id(&extension)?
+                ));
             }
             BrowserKind::Firefox => {
                 let gecko_id = firefox_extension_id(&extension)?;
@@ -124,10 +128,21 @@ impl Browser {
             .ok_or_else(|| Error::Setup("the browser session is closed".into()))
     }
 
-    /// The extension's own origin (`moz-extension://…`), where it is known before any page
-    /// shows it (Firefox: fixed by a preference). Chromium: read it from the panel's `src`.
+    /// The extension's own origin: `chrome-extension://<id>` (the id follows from the
+    /// manifest's `key`, or else from the folder's path) or `moz-extension://<uuid>` (fixed
+    /// by a preference at launch).
     pub fn extension_base(&self) -> Option<&str> {
         self.extension_base.as_deref()
+    }
+
+    /// Opens one of the extension's own pages (`popup.html`, `options.html`…) in the
+    /// current tab.
+    pub fn open_extension_page(&self, page: &str) -> Result<()> {
+        let base = self
+            .extension_base()
+            .ok_or_else(|| Error::Setup("the extension's origin is unknown".into()))?;
+        self.session()?
+            .navigate(&format!("{base}/{}", page.trim_start_matches('/')))
     }
 
     /// Chromium only: stops every service worker (the extension's background among them)
@@ -164,7 +179,7 @@ impl Browser {
     }
 
     /// Saves a screenshot of the current window to `target/screenshots/<name>.png`.
-    pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
+    pub fn screenshot_named(&self, name: &str) -> Result<PathBuf> {
         let path = env::screenshots_dir().join(format!("{name}.png"));
         self.session()?.screenshot(&path)?;
         Ok(path)
@@ -330,25 +345,55 @@ fn firefox_capabilities(gecko_id: &str) -> Value {
     })
 }
 
-/// The add-on id from `browser_specific_settings.gecko.id` of the Firefox manifest.
-fn firefox_extension_id(extension: &Path) -> Result<String> {
+fn read_manifest(extension: &Path) -> Result<Value> {
     let path = extension.join("manifest.json");
     let text =
         std::fs::read_to_string(&path).map_err(Error::io(format!("reading {}", path.display())))?;
-    let manifest: Value = serde_json::from_str(&text).map_err(|err| {
+    serde_json::from_str(&text).map_err(|err| {
         Error::Setup(format!(
             "{} is not JSON ({err}): rebuild with `cargo xtask dist`",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// Chromium's id for an unpacked extension: the first 128 bits of the SHA-256 of the
+/// manifest's public `key` (DER), or else of the folder's absolute path, written with the
+/// letters a-p for the hex digits 0-f.
+fn chromium_extension_id(extension: &Path) -> Result<String> {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let manifest = read_manifest(extension)?;
+    let digest = match manifest.get("key").and_then(Value::as_str) {
+        Some(key) => {
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .map_err(|err| {
+                    Error::Setup(format!("the manifest's `key` is not base64: {err}"))
+                })?;
+            Sha256::digest(der)
+        }
+        None => Sha256::digest(extension.to_string_lossy().as_bytes()),
+    };
+    Ok(digest[..16]
+        .iter()
+        .flat_map(|byte| [byte >> 4, byte & 0x0f])
+        .map(|nibble| char::from(b'a' + nibble))
+        .collect())
+}
+
+/// The add-on id from `browser_specific_settings.gecko.id` of the Firefox manifest.
+fn firefox_extension_id(extension: &Path) -> Result<String> {
+    let manifest = read_manifest(extension)?;
     manifest
         .pointer("/browser_specific_settings/gecko/id")
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| {
             Error::Setup(format!(
-                "{} has no browser_specific_settings.gecko.id (Firefox needs a fixed add-on id)",
-                path.display()
+                "{}/manifest.json has no browser_specific_settings.gecko.id (Firefox needs a \
+                 fixed add-on id)",
+                extension.display()
             ))
         })
 }

@@ -27,7 +27,7 @@ pub fn run_with(kind: BrowserKind, name: &str, extension: Option<&Path>, scenari
     let browser =
         launched.unwrap_or_else(|err| panic!("{label} could not start the browser: {err}"));
     if let Err(err) = scenario(&browser, fixtures) {
-        let shot = match browser.screenshot(&format!("{}-{name}", kind.name())) {
+        let shot = match browser.screenshot_named(&format!("{}-{name}", kind.name())) {
             Ok(path) => path.display().to_string(),
             Err(shot_err) => format!("(none: {shot_err})"),
         };

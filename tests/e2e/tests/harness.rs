@@ -30,6 +30,7 @@ fn probe_every_host(browser: &Browser, fixtures: &FixtureServer) -> Result<()> {
             |view| view.is_ready() && view.host.as_deref() == Some(host),
         )?;
         ensure(view.host.as_deref() == Some(host), || format!("{view:?}"))?;
+        panel_is_from_the_extension(browser)?;
         let answer = panel::diagnostics(browser, panel::PANEL_IFRAME)?;
         let cold = answer.get("coldStartMs").and_then(|v| v.as_f64());
         ensure(cold.is_some(), || {
@@ -37,6 +38,19 @@ fn probe_every_host(browser: &Browser, fixtures: &FixtureServer) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// The panel iframe's origin is the one the harness computed for the extension.
+fn panel_is_from_the_extension(browser: &Browser) -> Result<()> {
+    let frame = browser.find(panel::PANEL_IFRAME)?;
+    let src = match frame {
+        Some(frame) => browser.attribute(&frame, "src")?.unwrap_or_default(),
+        None => String::new(),
+    };
+    let base = browser.extension_base().unwrap_or("(unknown)");
+    ensure(src.starts_with(&format!("{base}/")), || {
+        format!("the panel's src {src} is not under the computed extension origin {base}")
+    })
 }
 
 /// The page's own CSP is in force (a page script cannot eval on Lightning).
