@@ -6,6 +6,9 @@ import init, * as core from './salespane.js';
 
 const browserApi = globalThis.salespaneBrowser;
 const ready = init({ module_or_path: 'salespane_bg.wasm' });
+// The access token lives in storage.session: keep it from content scripts even if a default
+// changes (Chrome's default is already trusted contexts; Firefox never exposes it to them).
+browserApi.restrictSessionStorage();
 
 /** Open panel ports by tab id: the panel hears about new observations of its tab at once. */
 const panelPorts = new Map();

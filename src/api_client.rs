@@ -72,6 +72,39 @@ pub fn validate_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The path of the call that rotates the link-signing key; its answer is a bare `SigningKey`.
+pub const SIGNING_KEY_ROTATE_PATH: &str = "/api/v1/me/signing-key/rotate";
+
+/// Blanks the link-signing secret in an answer before it goes to a page: inside every
+/// `signing_key` object (`GET /api/v1/me` and anything embedding `Me`), and the bare key the
+/// rotation answers. The secret stays in the background, which signs links itself.
+pub fn redact_for_page(path: &str, body: &mut serde_json::Value) {
+    let route = path.split_once('?').map_or(path, |(route, _)| route);
+    if route.trim_end_matches('/') == SIGNING_KEY_ROTATE_PATH {
+        if let Some(secret) = body.get_mut("secret") {
+            *secret = serde_json::Value::String(String::new());
+        }
+    }
+    blank_signing_keys(body);
+}
+
+fn blank_signing_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if key == "signing_key" {
+                    if let Some(secret) = inner.get_mut("secret") {
+                        *secret = serde_json::Value::String(String::new());
+                    }
+                }
+                blank_signing_keys(inner);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(blank_signing_keys),
+        _ => {}
+    }
+}
+
 /// Why a call did not get an answer from the server.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -126,6 +159,35 @@ mod tests {
             assert!(validate_path(bad).is_err(), "{bad:?} passed");
         }
         assert!(validate_path(&format!("/api/v1/{}", "a".repeat(3000))).is_err());
+    }
+
+    #[test]
+    fn the_signing_secret_never_reaches_a_page() {
+        let mut me = serde_json::json!({
+            "user": {"email": "ada.admin@acme.example"},
+            "signing_key": {"id": "k1", "secret": "c2VjcmV0LXNpZ25pbmcta2V5", "created_at": 1},
+            "nested": [{"signing_key": {"id": "k0", "secret": "b2xkLWtleQ"}}]
+        });
+        redact_for_page("/api/v1/me", &mut me);
+        assert_eq!(me["signing_key"]["secret"], "");
+        assert_eq!(me["signing_key"]["id"], "k1");
+        assert_eq!(me["nested"][0]["signing_key"]["secret"], "");
+        assert_eq!(me["user"]["email"], "ada.admin@acme.example");
+
+        let rotated = || serde_json::json!({"id": "k2", "secret": "bmV3LWtleQ", "created_at": 2});
+        for path in [
+            SIGNING_KEY_ROTATE_PATH,
+            "/api/v1/me/signing-key/rotate/?x=1",
+        ] {
+            let mut key = rotated();
+            redact_for_page(path, &mut key);
+            assert_eq!(key["secret"], "", "{path}");
+            assert_eq!(key["id"], "k2");
+        }
+        // Other answers keep a field named `secret` (a SCIM token is shown once, at creation).
+        let mut scim = serde_json::json!({"id": "t1", "secret": "scim-token-shown-once"});
+        redact_for_page("/api/v1/admin/scim-tokens", &mut scim);
+        assert_eq!(scim["secret"], "scim-token-shown-once");
     }
 
     #[test]

@@ -7,10 +7,12 @@
 //! - [`oidc`]: discovery documents, the authorize URL, the redirect the browser hands back.
 //! - [`tokens`]: token endpoint requests and answers (Salesforce's: no `expires_in`).
 //! - [`store`]: what is kept in `storage.session` / `storage.local`, under which keys.
+//! - [`single_flight`]: concurrent 401s share one refresh.
 //! - `session` (WASM only): the flows themselves, with the browser's identity and storage.
 
 pub mod oidc;
 pub mod pkce;
+pub mod single_flight;
 pub mod store;
 pub mod tokens;
 
@@ -50,5 +52,31 @@ impl AuthError {
             AuthError::NotSignedIn => "not_signed_in",
             AuthError::SessionEnded => "session_ended",
         }
+    }
+}
+
+/// True when an error `code` means the user must sign in again (the call answers 401); other
+/// failures while renewing a token (the provider down, a 5xx) keep the session for a retry.
+pub fn ends_session(code: &str) -> bool {
+    code == AuthError::SessionEnded.code() || code == AuthError::NotSignedIn.code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_refused_grant_or_no_grant_ends_the_session() {
+        assert!(ends_session(AuthError::SessionEnded.code()));
+        assert!(ends_session(AuthError::NotSignedIn.code()));
+        let passing = AuthError::Refused {
+            code: "server_error".into(),
+            description: "Injected sandbox fault: HTTP 500".into(),
+        };
+        assert!(!ends_session(passing.code()));
+        assert!(!ends_session(
+            AuthError::BadTokenResponse("HTTP status 502".into()).code()
+        ));
+        assert!(!ends_session("server_unreachable"));
     }
 }

@@ -3,6 +3,7 @@
 
 use super::oidc::{self, AuthorizeRequest, Endpoints};
 use super::pkce::{random_state, Pkce, VERIFIER_ENTROPY_BYTES};
+use super::single_flight::SingleFlight;
 use super::store::{self, SessionTokens, StoredGrant};
 use super::tokens::{self, TokenResponse};
 use super::AuthError;
@@ -14,6 +15,7 @@ use salespane_api::me::Me;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -33,6 +35,10 @@ extern "C" {
     async fn launch_web_auth_flow(url: &str, interactive: bool) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = openPage, catch)]
     async fn open_page_js(path: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = sealLocal, catch)]
+    async fn seal_local(plain: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = openLocal, catch)]
+    async fn open_local(sealed: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = randomBytes)]
     fn random_bytes(count: u32) -> Vec<u8>;
 
@@ -46,6 +52,11 @@ extern "C" {
 
 const SESSION: &str = "session";
 const LOCAL: &str = "local";
+
+thread_local! {
+    /// The refresh under way, shared by every call that needs a new access token meanwhile.
+    static REFRESH: Rc<SingleFlight<Result<String, ErrorDetail>>> = Rc::default();
+}
 
 fn js_text(error: &JsValue) -> String {
     error
@@ -93,6 +104,19 @@ async fn clear_tokens() -> Result<(), RequestError> {
         .await
         .map_err(|e| unavailable("clear its sign-in", &e))?;
     Ok(())
+}
+
+/// Seals a refresh token for storage.local; None when this browser cannot (no IndexedDB or
+/// WebCrypto): the session then lasts as long as its access token, and no clear token is kept.
+async fn seal(refresh_token: &str) -> Option<String> {
+    seal_local(refresh_token).await.ok()?.as_string()
+}
+
+/// The grant's refresh token in clear, or None when there is none or it cannot be opened (the
+/// sealing key was wiped with the extension's IndexedDB, or the value was altered).
+async fn unseal(grant: &StoredGrant) -> Option<String> {
+    let sealed = grant.refresh_token_sealed.as_deref()?;
+    open_local(sealed).await.ok()?.as_string()
 }
 
 pub async fn load_settings() -> Settings {
@@ -284,10 +308,17 @@ async fn sign_in_inner(interactive: bool, login_hint: Option<String>) -> Result<
     let tokens = token_call(&endpoints.token_endpoint, body, &endpoints.issuer)
         .await
         .map_err(|e| e.either())?;
-    // A new sign-in replaces whatever was there.
-    clear_tokens().await.map_err(|e| detail("unavailable", e))?;
+    // A new sign-in replaces whatever was there, and revokes it: an old refresh token must
+    // not stay usable behind the user's back.
+    forget_and_revoke()
+        .await
+        .map_err(|e| detail("unavailable", e))?;
+    let sealed = match &tokens.refresh_token {
+        Some(refresh_token) => seal(refresh_token).await,
+        None => None,
+    };
     let grant = StoredGrant {
-        refresh_token: tokens.refresh_token.clone(),
+        refresh_token_sealed: sealed,
         issuer: settings.effective_issuer(),
         client_id: settings.effective_client_id().to_string(),
         token_endpoint: endpoints.token_endpoint.clone(),
@@ -346,7 +377,7 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
         .await
         .filter(|g: &StoredGrant| g.issuer == settings.effective_issuer())
         .ok_or_else(|| auth_detail(&AuthError::NotSignedIn))?;
-    let Some(refresh_token) = grant.refresh_token.clone() else {
+    let Some(refresh_token) = unseal(&grant).await else {
         let _ = clear_tokens().await;
         return Err(auth_detail(&AuthError::SessionEnded));
     };
@@ -355,7 +386,7 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
         Ok(tokens) => {
             if let Some(rotated) = &tokens.refresh_token {
                 let grant = StoredGrant {
-                    refresh_token: Some(rotated.clone()),
+                    refresh_token_sealed: seal(rotated).await,
                     ..grant.clone()
                 };
                 write(LOCAL, store::GRANT_KEY, &grant)
@@ -374,21 +405,47 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
             .map_err(|e| detail("unavailable", e))?;
             Ok(tokens.access_token)
         }
-        Err(TokenCallError::Auth(err)) => {
+        // Only a refused grant ends the session; a provider's passing trouble (a 5xx, an
+        // unreadable answer) leaves it for the next call to try again.
+        Err(TokenCallError::Auth(AuthError::SessionEnded)) => {
             let _ = clear_tokens().await;
-            Err(auth_detail(&err))
+            Err(auth_detail(&AuthError::SessionEnded))
         }
+        Err(TokenCallError::Auth(err)) => Err(auth_detail(&err)),
         Err(TokenCallError::Net(err)) => Err(api_detail(&err)),
     }
 }
 
-async fn access_token(settings: &Settings) -> Result<String, ErrorDetail> {
+async fn stored_access_token(settings: &Settings) -> Option<String> {
     let session: Option<SessionTokens> = read(SESSION, store::SESSION_KEY).await;
-    match session.filter(|s| s.issuer == settings.effective_issuer()) {
-        Some(tokens) => Ok(tokens.access_token),
+    session
+        .filter(|s| s.issuer == settings.effective_issuer())
+        .map(|s| s.access_token)
+}
+
+async fn access_token(settings: &Settings) -> Result<String, ErrorDetail> {
+    match stored_access_token(settings).await {
+        Some(token) => Ok(token),
         // The browser was restarted (session storage is gone): the refresh token remains.
-        None => refresh(settings).await,
+        None => renewed_token(settings, None).await,
     }
+}
+
+/// A new access token, after `refused` was answered 401 (or none was stored). Calls arriving
+/// together share one refresh; a call whose token was already replaced uses the new one.
+async fn renewed_token(settings: &Settings, refused: Option<&str>) -> Result<String, ErrorDetail> {
+    let flight = REFRESH.with(Rc::clone);
+    if !flight.in_flight() {
+        if let Some(current) = stored_access_token(settings).await {
+            if refused.is_some_and(|refused| refused != current) {
+                return Ok(current);
+            }
+        }
+    }
+    let settings = settings.clone();
+    flight
+        .run(move || async move { refresh(&settings).await })
+        .await
 }
 
 async fn signed_in() -> bool {
@@ -414,6 +471,16 @@ impl Reply {
             body: Value::Null,
             error: Some(error),
         }
+    }
+
+    /// No usable token: 401 when the user must sign in again, else 0 (no answer; try again).
+    fn renewal_failed(error: ErrorDetail) -> Reply {
+        let status = if super::ends_session(&error.code) {
+            401
+        } else {
+            0
+        };
+        Reply::failed(status, error)
     }
 
     pub fn into_response(self) -> Response {
@@ -447,18 +514,45 @@ async fn send(
     http(method.as_str(), &url, &headers, body, &settings.server_url).await
 }
 
-/// Calls the API with the user's token; on 401, refreshes once and retries.
+/// An API call for a page: the server's answer without the link-signing secret (which the
+/// background keeps: a fresh `Me` or rotated key updates its copy).
 pub async fn api(method: ApiMethod, path: &str, body: Option<Value>) -> Reply {
+    let mut reply = call(method, path, body).await;
+    if reply.status == 200 {
+        remember_signing_key(method, path, &reply.body).await;
+    }
+    api_client::redact_for_page(path, &mut reply.body);
+    reply
+}
+
+async fn remember_signing_key(method: ApiMethod, path: &str, body: &Value) {
+    let route = path.split_once('?').map_or(path, |(route, _)| route);
+    if method == ApiMethod::Get && route == "/api/v1/me" {
+        if let Ok(me) = serde_json::from_value::<Me>(body.clone()) {
+            let _ = write(SESSION, store::ME_KEY, &me).await;
+        }
+    } else if method == ApiMethod::Post && route == api_client::SIGNING_KEY_ROTATE_PATH {
+        let key = serde_json::from_value(body.clone());
+        let me: Option<Me> = read(SESSION, store::ME_KEY).await;
+        if let (Ok(key), Some(mut me)) = (key, me) {
+            me.signing_key = key;
+            let _ = write(SESSION, store::ME_KEY, &me).await;
+        }
+    }
+}
+
+/// Calls the API with the user's token; on 401, refreshes (once, shared) and retries.
+async fn call(method: ApiMethod, path: &str, body: Option<Value>) -> Reply {
     let settings = load_settings().await;
     let token = match access_token(&settings).await {
         Ok(token) => token,
-        Err(error) => return Reply::failed(401, error),
+        Err(error) => return Reply::renewal_failed(error),
     };
     let mut answer = send(&settings, method, path, body.as_ref(), &token).await;
     if matches!(answer, Ok((401, _))) {
-        match refresh(&settings).await {
+        match renewed_token(&settings, Some(&token)).await {
             Ok(token) => answer = send(&settings, method, path, body.as_ref(), &token).await,
-            Err(error) => return Reply::failed(401, error),
+            Err(error) => return Reply::renewal_failed(error),
         }
     }
     match answer {
@@ -487,7 +581,7 @@ pub async fn auth_status() -> Response {
             error: None,
         };
     }
-    let reply = api(ApiMethod::Get, "/api/v1/me", None).await;
+    let reply = call(ApiMethod::Get, "/api/v1/me", None).await;
     match reply.status {
         200 => match serde_json::from_value::<Me>(reply.body) {
             Ok(mut me) => {
@@ -542,10 +636,20 @@ pub async fn sign_out() -> Response {
 }
 
 async fn sign_out_quietly(_settings: &Settings) {
+    let _ = forget_and_revoke().await;
+}
+
+/// Forgets the stored grant and session, then revokes them at the identity provider (best
+/// effort: a refresh token that cannot be unsealed any more cannot be revoked either).
+async fn forget_and_revoke() -> Result<(), RequestError> {
     let grant: Option<StoredGrant> = read(LOCAL, store::GRANT_KEY).await;
     let session: Option<SessionTokens> = read(SESSION, store::SESSION_KEY).await;
+    let refresh_token = match &grant {
+        Some(grant) => unseal(grant).await,
+        None => None,
+    };
     // Clear first: a slow or unreachable identity provider must not keep tokens around.
-    let _ = clear_tokens().await;
+    clear_tokens().await?;
     if let Some(grant) = grant {
         if let Some(endpoint) = &grant.revocation_endpoint {
             let headers = [(
@@ -554,8 +658,7 @@ async fn sign_out_quietly(_settings: &Settings) {
             )];
             // Revoking the refresh token also ends its access tokens at Salesforce; revoke the
             // access token too for providers that do not.
-            let tokens = grant
-                .refresh_token
+            let tokens = refresh_token
                 .iter()
                 .chain(session.as_ref().map(|s| &s.access_token));
             for token in tokens {
@@ -564,4 +667,5 @@ async fn sign_out_quietly(_settings: &Settings) {
             }
         }
     }
+    Ok(())
 }

@@ -413,6 +413,7 @@ fn draw_crm(view: &UsersView) -> Result<(), JsValue> {
         tbody.append_child(&tr)?;
     }
     table.append_child(&tbody)?;
+    dom::label_cells(&table)?;
     wrap.append_child(&table)?;
     container.append_child(&wrap)?;
     let st = view.state.clone();
@@ -431,7 +432,7 @@ fn draw_crm(view: &UsersView) -> Result<(), JsValue> {
 
     // Paging and the import button.
     let pages = progress::page_count(page.total, page.page_size);
-    let pager = with_class(el("div")?, "actions");
+    let pager = with_class(el("div")?, "button-row");
     let v = view.clone();
     let prev = dom::button(&t("adminPrevPage"), "crm-prev", move || {
         v.state.borrow_mut().page -= 1;
@@ -597,9 +598,6 @@ fn report_import(
                 .unwrap_or_else(|| refusal.crm_user_id.clone());
             let item = text("li", &format!("{who}: {}", refusal.message))?;
             item.set_attribute("data-code", &refusal.code)?;
-            if refusal.code == "no_seat" {
-                item.append_child(&with_class(msg("span", "adminNoSeatAdvice")?, "advice"))?;
-            }
             list.append_child(&item)?;
         }
         line.append_child(&list)?;
@@ -703,7 +701,7 @@ fn draw_users(view: &UsersView, users: &[SalesUser]) -> Result<(), JsValue> {
             },
         )?)?;
         let cell = el("td")?;
-        let buttons = with_class(el("div")?, "actions");
+        let buttons = with_class(el("div")?, "button-row");
         let (v, id) = (view.clone(), user.id.clone());
         let toggle = action_button(
             &t(if active {
@@ -774,6 +772,7 @@ fn draw_users(view: &UsersView, users: &[SalesUser]) -> Result<(), JsValue> {
         tbody.append_child(&tr)?;
     }
     table.append_child(&tbody)?;
+    dom::label_cells(&table)?;
     wrap.append_child(&table)?;
     container.append_child(&wrap)?;
     Ok(())

@@ -90,6 +90,7 @@ impl PageError {
             }
             "crm_session_expired" => "errCrmSessionExpired",
             "not_available" => "errNotAvailable",
+            "mailbox_mismatch" => "errMailboxMismatch",
             "not_signed_in" | "unauthorized" | "invalid_token" => "errNotSignedIn",
             _ => return None,
         })

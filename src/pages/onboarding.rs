@@ -31,6 +31,10 @@ struct State {
     connection: Option<MyCrmConnection>,
     /// After a mailbox mismatch: the Salesforce users the user may say they are.
     candidates: Vec<CrmUserCandidate>,
+    /// The mailbox was refused as not the user's Salesforce address.
+    mismatch: bool,
+    /// What the user last entered on the email step, kept across redraws.
+    draft: Option<(&'static str, String)>,
     /// Field errors: (field id, message).
     field_error: Option<(String, String)>,
 }
@@ -87,8 +91,19 @@ fn act(shared: &Shared, work: impl std::future::Future<Output = Result<(), PageE
             state.busy = false;
             state.loaded = true;
             if let Err(error) = result {
-                if let Some(field) = fields::field_of(&error.message) {
-                    state.field_error = Some((field, error.message.clone()));
+                // The mailbox errors do not always start with the field's name.
+                let field = match error.code.as_str() {
+                    "mailbox_mismatch" | "invalid_mailbox" => Some("mailbox".to_string()),
+                    _ => fields::field_of(&error.message),
+                };
+                if let Some(field) = field {
+                    // The alert above holds the server's whole message; the field says why
+                    // in a few words.
+                    let short = match error.advice_message() {
+                        Some(advice) => t(advice),
+                        None => error.message.clone(),
+                    };
+                    state.field_error = Some((field, short));
                 }
                 state.error = Some(error);
             }
@@ -277,6 +292,9 @@ fn authorize(shared: &Shared, state: &State) -> Result<Element, JsValue> {
         });
     })?;
     let row = if state.authorize_opened || state.connection.is_some() {
+        // Back from Salesforce, checking is the next thing to do.
+        check.set_class_name("primary");
+        connect.set_class_name("");
         actions(&[&check, &connect, &skip])?
     } else {
         actions(&[&connect, &check, &skip])?
@@ -299,7 +317,14 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
     let form = el("form")?;
     form.set_attribute("novalidate", "")?;
     form.append_child(&*msg("p", "onbEmailText")?)?;
-    let chosen = state.onboarding.as_ref().and_then(|o| o.email_client);
+    let chosen = match &state.draft {
+        Some((client, _)) => Some(if *client == "outlook" {
+            EmailClient::Outlook
+        } else {
+            EmailClient::Gmail
+        }),
+        None => state.onboarding.as_ref().and_then(|o| o.email_client),
+    };
     let fieldset = el("fieldset")?;
     fieldset.append_child(&*msg("legend", "onbEmailClientLegend")?)?;
     let (gmail_label, gmail) = dom::radio(
@@ -319,9 +344,10 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
     dom::append(&fieldset, &[&gmail_label, &outlook_label])?;
     form.append_child(&fieldset)?;
     let mailbox_value = state
-        .onboarding
+        .draft
         .as_ref()
-        .and_then(|o| o.mailbox.clone())
+        .map(|(_, mailbox)| mailbox.clone())
+        .or_else(|| state.onboarding.as_ref().and_then(|o| o.mailbox.clone()))
         .unwrap_or_else(|| me_email(state));
     let (mailbox_field, mailbox) = dom::input_field(
         "onb-mailbox",
@@ -332,6 +358,34 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
     mailbox.set_attribute("autocomplete", "email")?;
     form.append_child(&mailbox_field)?;
     form.append_child(&*note("onbMailboxNote")?)?;
+
+    if state.mismatch && state.candidates.is_empty() {
+        // To say which Salesforce user they are, the user connects Salesforce first.
+        let help = el("div")?;
+        dom::testid(&help, "mismatch-help")?;
+        help.append_child(&*msg("p", "onbMismatchConnect")?)?;
+        let s = shared.clone();
+        let connect = dom::button(&t("onbAuthorizeConnect"), "mismatch-connect", move || {
+            act(&s, async move {
+                let started: ConnectStart =
+                    rpc::api("POST", "/api/v1/me/crm-connection/start", None).await?;
+                dom::open_tab(&started.authorize_url);
+                Ok(())
+            });
+        })?;
+        let s = shared.clone();
+        let reload = dom::button(&t("onbMismatchReload"), "mismatch-reload", move || {
+            let inner = s.clone();
+            act(&s, async move {
+                let connection: MyCrmConnection =
+                    rpc::api("GET", "/api/v1/me/crm-connection", None).await?;
+                inner.borrow_mut().candidates = connection.candidates;
+                Ok(())
+            });
+        })?;
+        help.append_child(&*actions(&[&connect, &reload])?)?;
+        form.append_child(&help)?;
+    }
 
     if !state.candidates.is_empty() {
         let confirm = el("fieldset")?;
@@ -378,7 +432,11 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
                     Some(json!({"crm_user_id": crm_user_id})),
                 )
                 .await?;
-                inner.borrow_mut().candidates.clear();
+                {
+                    let mut state = inner.borrow_mut();
+                    state.candidates.clear();
+                    state.mismatch = false;
+                }
                 put(&inner, json!({"email_client": client, "mailbox": address})).await
             });
         })?;
@@ -394,9 +452,13 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
             dom::set_field_error("onb-mailbox", &t("onbMailboxRequired"));
             return;
         }
+        s.borrow_mut().draft = Some((client, address.clone()));
         let inner = s.clone();
         act(&s, async move {
-            match put(&inner, json!({"email_client": client, "mailbox": address})).await {
+            let result = put(&inner, json!({"email_client": client, "mailbox": address})).await;
+            inner.borrow_mut().mismatch =
+                matches!(&result, Err(error) if error.code == "mailbox_mismatch");
+            match result {
                 Err(error) if error.code == "mailbox_mismatch" => {
                     // The server lets the user say which Salesforce user they are.
                     let connection: Result<MyCrmConnection, _> =

@@ -55,7 +55,7 @@ pub fn note(name: &str) -> Result<Element, JsValue> {
 
 /// A row of buttons that wraps on narrow screens.
 pub fn actions(children: &[&Element]) -> Result<Element, JsValue> {
-    let row = with_class(el("div")?, "actions");
+    let row = with_class(el("div")?, "button-row");
     dom::append(&row, children)?;
     Ok(row)
 }

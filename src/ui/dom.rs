@@ -302,3 +302,38 @@ pub fn focus(element: &Element) {
         let _ = html.focus();
     }
 }
+
+/// Copies each column's heading into its cells' `data-label`, so that a narrow screen (or
+/// 200% zoom) can show the rows as stacked cards that still name each value.
+pub fn label_cells(table: &Element) -> Result<(), JsValue> {
+    let mut labels = Vec::new();
+    let mut heading = table
+        .query_selector("thead tr")?
+        .and_then(|row| row.first_element_child());
+    while let Some(th) = heading {
+        // A heading holding a control (select all) names no value.
+        let holds_control = th.query_selector("input")?.is_some();
+        labels.push(if holds_control {
+            String::new()
+        } else {
+            th.text_content().unwrap_or_default()
+        });
+        heading = th.next_element_sibling();
+    }
+    let rows = table.query_selector_all("tbody tr")?;
+    for i in 0..rows.length() {
+        let Some(row) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        let mut cell = row.first_element_child();
+        let mut column = 0;
+        while let Some(td) = cell {
+            if let Some(label) = labels.get(column).filter(|l| !l.is_empty()) {
+                td.set_attribute("data-label", label)?;
+            }
+            column += 1;
+            cell = td.next_element_sibling();
+        }
+    }
+    Ok(())
+}

@@ -2,8 +2,11 @@
 //! real `salespane-server --sandbox`, the popup signs in through `identity.launchWebAuthFlow`
 //! against the sandbox's Salesforce stand-in (the options' user name is sent as `login_hint`,
 //! so no login page needs clicking), and the popup shows the user. Then no token may appear in
-//! a host page (DOM, `window`, web storage, cookies) or in the panel frame; an expired access
-//! token is refreshed once; sign-out clears both storage areas and revokes the grant.
+//! a host page (DOM, `window`, web storage, cookies) or in the panel frame, and the refresh token
+//! is in `storage.local` (which content scripts can read) only sealed; an expired access token is
+//! refreshed once, and calls that hit 401 together share one refresh; a new sign-in revokes the
+//! previous grant; sign-out clears both storage areas and revokes the grant; a lost sealing key
+//! signs the user out instead of breaking.
 
 use salespane_e2e::fixtures::{FixtureServer, LIGHTNING};
 use salespane_e2e::panel::PANEL_IFRAME;
@@ -26,6 +29,56 @@ fn stored(browser: &Browser, area: &str, key: &str) -> Result<Value> {
          salespaneBrowser.storageGet(area, key).then((v) => done(v === undefined ? null : v),
            (e) => done({ storageError: String(e) }));",
         vec![json!(area), json!(key)],
+    )
+}
+
+/// All of `storage.local`, as JSON text, read from an extension page.
+fn local_storage_text(browser: &Browser) -> Result<String> {
+    let all = browser.execute_async(
+        "const done = arguments[0];
+         const api = salespaneBrowser.name === 'firefox' ? browser : chrome;
+         api.storage.local.get(null).then(done, (e) => done({ storageError: String(e) }));",
+        vec![],
+    )?;
+    ensure(all.get("storageError").is_none(), || {
+        format!("storage.local not readable: {all}")
+    })?;
+    Ok(all.to_string())
+}
+
+/// The refresh token, opened from its sealed form by an extension page (the extension's own
+/// origin holds the key; a content script, in the host page's origin, does not).
+fn unsealed_refresh_token(browser: &Browser) -> Result<String> {
+    let grant = stored(browser, "local", "salespane.auth")?;
+    ensure(grant.get("refreshToken").is_none(), || {
+        format!("storage.local holds a plaintext refreshToken field: {grant}")
+    })?;
+    let sealed = grant["refreshTokenSealed"].as_str().unwrap_or_default();
+    ensure(sealed.len() > 20, || {
+        format!("no sealed refresh token in storage.local: {grant}")
+    })?;
+    let opened = browser.execute_async(
+        "const [sealed, done] = arguments;
+         salespaneBrowser.openLocal(sealed).then((t) => done({ token: t }),
+           (e) => done({ openError: String(e) }));",
+        vec![json!(sealed)],
+    )?;
+    let token = opened["token"].as_str().unwrap_or_default().to_string();
+    ensure(token.len() > 20 && !sealed.contains(&token), || {
+        format!("the sealed refresh token does not open: {opened}")
+    })?;
+    let local = local_storage_text(browser)?;
+    ensure(!local.contains(&token), || {
+        "the refresh token is readable in clear in storage.local".into()
+    })?;
+    Ok(token)
+}
+
+fn send_from_page(browser: &Browser, message: Value) -> Result<Value> {
+    browser.execute_async(
+        "const [message, done] = arguments;
+         salespaneBrowser.send(message).then(done, (e) => done({ sendError: String(e) }));",
+        vec![message],
     )
 }
 
@@ -189,6 +242,15 @@ fn sandbox_post(server: &ServerProcess, path: &str, body: Value) -> Result<Value
         .map_err(|e| Error::Expectation(format!("POST {url} answered no JSON: {e}")))
 }
 
+/// Queues a fault at the sandbox (answered 204, no body).
+fn sandbox_fault(server: &ServerProcess, fault: Value) -> Result<()> {
+    let url = format!("{}/sfdc/_sandbox/faults", server.base_url());
+    ureq::post(&url)
+        .send_json(&fault)
+        .map(|_| ())
+        .map_err(|e| Error::Expectation(format!("POST {url}: {e}")))
+}
+
 fn token_active(server: &ServerProcess, token: &str) -> Result<bool> {
     let url = format!("{}/sfdc/services/oauth2/introspect", server.base_url());
     let answer: Value = ureq::post(&url)
@@ -262,19 +324,23 @@ fn sign_in_shows_the_user_and_no_token_leaks(
     browser.screenshot_named(&format!("{name}-auth-popup-200"))?;
     browser.execute("document.documentElement.style.zoom = '';", vec![])?;
 
-    // 3. The tokens are where they belong: access in session storage, refresh in local.
+    // 3. The tokens are where they belong: access in session storage, refresh in local but
+    //    only sealed (content scripts can read storage.local).
     let session = stored(browser, "session", "salespane.auth.session")?;
-    let grant = stored(browser, "local", "salespane.auth")?;
     let access = session["accessToken"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let refresh = grant["refreshToken"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    ensure(access.len() > 20 && refresh.len() > 20, || {
-        format!("tokens not stored: session {session}, local {grant}")
+    ensure(access.len() > 20, || {
+        format!("no access token in storage.session: {session}")
+    })?;
+    let refresh = unsealed_refresh_token(browser)?;
+    ensure(token_active(&server, &refresh)?, || {
+        "the unsealed refresh token is not one the identity provider issued".into()
+    })?;
+    let local = local_storage_text(browser)?;
+    ensure(!local.contains(&access), || {
+        "the access token is in storage.local".into()
     })?;
     let me_answer = browser.execute_async(
         "salespaneBrowser.send({v:1,type:'authStatus'}).then(arguments[0]);",
@@ -285,6 +351,9 @@ fn sign_in_shows_the_user_and_no_token_leaks(
         !page_view.contains(&access) && !page_view.contains(&refresh),
         || "authStatus handed a token to an extension page".into(),
     )?;
+    ensure(me_answer["me"]["signing_key"]["secret"] == "", || {
+        format!("authStatus handed the link-signing secret to a page: {me_answer}")
+    })?;
 
     // 4. A host page with the panel, while signed in: no token anywhere it can read.
     let popup_tab = browser
@@ -334,13 +403,98 @@ fn sign_in_shows_the_user_and_no_token_leaks(
     ensure(reply["body"]["user"]["email"] == ADMIN, || {
         format!("{reply}")
     })?;
+    // The link-signing secret stays in the background, in API answers too.
+    ensure(reply["body"]["signing_key"]["secret"] == "", || {
+        format!("GET /api/v1/me handed the link-signing secret to a page: {reply}")
+    })?;
+    let rotated = send_from_page(
+        browser,
+        json!({"v":1,"type":"api","method":"POST","path":"/api/v1/me/signing-key/rotate","body":null}),
+    )?;
+    ensure(
+        rotated["status"] == 200 && rotated["body"]["secret"] == "",
+        || format!("the key rotation answered a page with {rotated}"),
+    )?;
+    let cached = stored(browser, "session", "salespane.me")?;
+    ensure(
+        cached["signing_key"]["id"] == rotated["body"]["id"]
+            && cached["signing_key"]["secret"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+        || "the background did not keep the rotated signing key".into(),
+    )?;
     let renewed = stored(browser, "session", "salespane.auth.session")?;
     ensure(
         renewed["accessToken"].as_str().is_some_and(|t| t != access),
         || "the access token was not refreshed".into(),
     )?;
 
-    // 6. Sign-out: both storage areas are cleared and the grant is revoked.
+    // 5b. Calls that hit 401 together share ONE refresh: the token endpoint answers the first
+    //     refresh slowly and fails any further one, which would end the session.
+    let token_path = "/services/oauth2/token";
+    sandbox_fault(
+        &server,
+        json!({"path_contains": token_path, "delay_ms": 1500}),
+    )?;
+    sandbox_fault(
+        &server,
+        json!({"path_contains": token_path, "status": 500, "times": 5}),
+    )?;
+    sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
+    let replies = browser.execute_async(
+        "const done = arguments[0];
+         const call = () => salespaneBrowser.send({v:1,type:'api',method:'GET',path:'/api/v1/me',body:null});
+         Promise.all([call(), call(), call()]).then(done, (e) => done([{ sendError: String(e) }]));",
+        vec![],
+    )?;
+    let cleared = ureq::delete(&format!("{}/sfdc/_sandbox/faults", server.base_url()))
+        .call()
+        .map_err(|e| Error::Expectation(format!("clearing sandbox faults: {e}")));
+    cleared?;
+    let statuses: Vec<Value> = replies
+        .as_array()
+        .map(|all| all.iter().map(|r| r["status"].clone()).collect())
+        .unwrap_or_default();
+    ensure(statuses == vec![json!(200); 3], || {
+        format!("concurrent calls after expiry answered {replies}")
+    })?;
+
+    // 5c. The identity provider failing for a moment (a 5xx on refresh) does not sign the user
+    //     out: the call says so, and the next one refreshes and succeeds.
+    sandbox_fault(
+        &server,
+        json!({"path_contains": token_path, "status": 503, "times": 1}),
+    )?;
+    sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
+    let me_call = json!({"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null});
+    let failed = send_from_page(browser, me_call.clone())?;
+    ensure(
+        failed["status"] == 0 && failed["error"]["code"] == "sign_in_refused",
+        || format!("a refresh answered 503 gave the page {failed}"),
+    )?;
+    let retried = send_from_page(browser, me_call)?;
+    ensure(retried["status"] == 200, || {
+        format!("after the provider's 503 the session was lost: {retried}")
+    })?;
+
+    // 6. A new sign-in revokes the grant it replaces.
+    let signed_again = send_from_page(browser, json!({"v":1,"type":"signIn","interactive":true}))?;
+    ensure(signed_again["signedIn"] == true, || {
+        format!("signing in again answered {signed_again}")
+    })?;
+    let second_refresh = unsealed_refresh_token(browser)?;
+    ensure(second_refresh != refresh, || {
+        "a new sign-in kept the old refresh token".into()
+    })?;
+    ensure(!token_active(&server, &refresh)?, || {
+        "the previous refresh token is still active after a new sign-in".into()
+    })?;
+    ensure(token_active(&server, &second_refresh)?, || {
+        "the new refresh token is not active".into()
+    })?;
+    let refresh = second_refresh;
+
+    // 7. Sign-out: both storage areas are cleared and the grant is revoked.
     browser.execute("location.reload();", vec![])?;
     wait_popup(browser, "signed-in")?;
     click(browser, "[data-testid=sign-out]")?;
@@ -357,6 +511,34 @@ fn sign_in_shows_the_user_and_no_token_leaks(
     }
     ensure(!token_active(&server, &refresh)?, || {
         "the refresh token is still active after sign-out".into()
+    })?;
+
+    // 8. The sealing key is lost (the extension's IndexedDB wiped) while the browser was
+    //    closed (storage.session gone): the user is asked to sign in again, nothing breaks.
+    click(browser, "[data-testid=sign-in]")?;
+    wait_popup(browser, "signed-in")?;
+    let wiped = browser.execute_async(
+        "const done = arguments[0];
+         salespaneBrowser.storageRemove('session', ['salespane.auth.session', 'salespane.me']).then(() => {
+           const req = indexedDB.deleteDatabase('salespane-keys');
+           req.onsuccess = () => done('deleted');
+           req.onerror = () => done('error: ' + req.error);
+           req.onblocked = () => done('blocked');
+         }, (e) => done('storage: ' + e));",
+        vec![],
+    )?;
+    ensure(wiped == "deleted", || {
+        format!("wiping the sealing key: {wiped}")
+    })?;
+    browser.execute("location.reload();", vec![])?;
+    wait_popup(browser, "signed-out")?;
+    let code = problem_code(browser)?;
+    ensure(code.as_deref() == Some("session_ended"), || {
+        format!("a lost sealing key shows problem {code:?}")
+    })?;
+    let left = stored(browser, "local", "salespane.auth")?;
+    ensure(left.is_null(), || {
+        format!("a grant that can no longer be opened is kept: {left}")
     })?;
     Ok(())
 }

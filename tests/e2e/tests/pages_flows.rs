@@ -185,6 +185,17 @@ fn type_into(browser: &Browser, css: &str, text: &str) -> Result<()> {
 /// Screenshots for the README: Chromium only; also at 200% zoom (a viewport half as wide at
 /// twice the pixel density) to check that the page reflows.
 fn screenshots(browser: &Browser, name: &str) -> Result<()> {
+    screenshots_sized(browser, name, 900, 1000, true)
+}
+
+/// `zoom`: also at 200%, failing if the page then scrolls sideways.
+fn screenshots_sized(
+    browser: &Browser,
+    name: &str,
+    width: u32,
+    height: u32,
+    zoom: bool,
+) -> Result<()> {
     if browser.kind() != BrowserKind::Chromium {
         return Ok(());
     }
@@ -198,12 +209,16 @@ fn screenshots(browser: &Browser, name: &str) -> Result<()> {
     };
     cdp(
         "Emulation.setDeviceMetricsOverride",
-        json!({"width": 900, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
+        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
     )?;
     Session::screenshot(browser, &dir.join(format!("{name}.png")))?;
+    if !zoom {
+        cdp("Emulation.clearDeviceMetricsOverride", json!({}))?;
+        return Ok(());
+    }
     cdp(
         "Emulation.setDeviceMetricsOverride",
-        json!({"width": 450, "height": 800, "deviceScaleFactor": 2, "mobile": false}),
+        json!({"width": width / 2, "height": height / 2, "deviceScaleFactor": 2, "mobile": false}),
     )?;
     let overflow = browser.execute(
         "return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1;",
@@ -376,15 +391,23 @@ fn admin_imports_to_the_seat_limit(browser: &Browser, _fixtures: &FixtureServer)
     ensure(why.to_lowercase().contains("seat"), || {
         format!("the refusal does not say why: {why:?}")
     })?;
-    let users = browser.execute(
-        "return document.querySelectorAll('[data-testid=sales-users] tbody tr').length;",
-        vec![],
-    )?;
-    ensure(users.as_u64() == Some(5), || {
-        format!("{users} sales users listed")
+    // The list reloads after each import: wait for the five seat holders.
+    wait::until("the five sales users to be listed", WAIT, || {
+        let users = browser.execute(
+            "return document.querySelectorAll('[data-testid=sales-users] tbody tr').length;",
+            vec![],
+        )?;
+        Ok((users.as_u64() == Some(5)).then_some(()))
     })?;
     browser.execute("window.scrollTo(0, 0);", vec![])?;
-    screenshots(browser, "admin-users")
+    screenshots(browser, "admin-users")?;
+    // The other sections, each loaded on its own (one missing endpoint says so in place).
+    wait_attr(browser, "[data-testid=crm-state]", "data-connected", "true")?;
+    browser.execute(
+        "document.getElementById('admin-crm').scrollIntoView();",
+        vec![],
+    )?;
+    screenshots(browser, "admin-sections")
 }
 
 #[test]
@@ -427,7 +450,7 @@ fn sales_user_sees_no_admin_page(browser: &Browser, _fixtures: &FixtureServer) -
     screenshots(browser, "admin-not-admin")?;
     open(browser, &base, "popup.html")?;
     std::thread::sleep(Duration::from_millis(500));
-    screenshots(browser, "popup")
+    screenshots_sized(browser, "popup", 360, 320, false)
 }
 
 #[test]
@@ -490,4 +513,249 @@ fn chromium_pages_before_sign_in() {
 #[test]
 fn firefox_pages_before_sign_in() {
     run(BrowserKind::Firefox, "pages_signed_out", signed_out_pages);
+}
+
+// ----- profile and settings on the options page -------------------------------------------
+
+fn settings_sections(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    let server = ServerProcess::start_sandbox()?;
+    let base = extension_base(browser)?;
+    use_server(browser, &base, &server)?;
+    import_as_admin(browser, SELLER)?;
+    sign_in(browser, SELLER)?;
+    open(browser, &base, "options.html")?;
+    wait_attr(browser, "#profile-settings", "data-settings", "ready")?;
+
+    // The server's validation error is shown beside the field it names.
+    type_into(
+        browser,
+        "#set-never-log",
+        "competitor.example\nnot-a-domain",
+    )?;
+    click(browser, "[data-testid=settings-never-log-save]")?;
+    wait_attr(browser, "#set-never-log", "aria-invalid", "true")?;
+    let beside = text_of(browser, "#set-never-log-error")?;
+    ensure(beside.contains("not-a-domain"), || {
+        format!("field error: {beside:?}")
+    })?;
+    type_into(
+        browser,
+        "#set-never-log",
+        "competitor.example\nAnn@Partner.example",
+    )?;
+    click(browser, "[data-testid=settings-never-log-save]")?;
+    wait_attr(
+        browser,
+        "[data-testid=settings-never-log-status]",
+        "data-kind",
+        "ok",
+    )?;
+
+    // Alerts with quiet hours, and default tracking off.
+    click(browser, "#set-alert-visit")?;
+    click(browser, "#set-quiet-on")?;
+    type_into(browser, "#set-quiet-tz", "Europe/Paris")?;
+    click(browser, "[data-testid=settings-alerts-save]")?;
+    wait_attr(
+        browser,
+        "[data-testid=settings-alerts-status]",
+        "data-kind",
+        "ok",
+    )?;
+    click(browser, "#set-default-track")?;
+    click(browser, "[data-testid=settings-tracking-save]")?;
+    wait_attr(
+        browser,
+        "[data-testid=settings-tracking-status]",
+        "data-kind",
+        "ok",
+    )?;
+    // Personal details.
+    type_into(browser, "#set-title", "Senior Account Executive")?;
+    click(browser, "[data-testid=settings-details-save]")?;
+    wait_attr(
+        browser,
+        "[data-testid=settings-details-status]",
+        "data-kind",
+        "ok",
+    )?;
+    let me = api(browser, "GET", "/api/v1/me", Value::Null)?;
+    ensure(me["user"]["title"] == "Senior Account Executive", || {
+        format!("title not saved: {}", me["user"])
+    })?;
+    let profile = api(browser, "GET", "/api/v1/me/profile", Value::Null)?;
+    ensure(
+        profile["never_log"] == json!(["competitor.example", "ann@partner.example"])
+            && profile["alerts"]["on_website_visit"] == true
+            && profile["alerts"]["quiet_hours"]["time_zone"] == "Europe/Paris"
+            && profile["default_track"] == false,
+        || format!("stored profile: {profile}"),
+    )?;
+    browser.execute("window.scrollTo(0, 0);", vec![])?;
+    screenshots(browser, "options-settings")
+}
+
+#[test]
+fn chromium_settings_sections_save_and_show_field_errors() {
+    run(BrowserKind::Chromium, "pages_settings", settings_sections);
+}
+
+#[test]
+fn firefox_settings_sections_save_and_show_field_errors() {
+    run(BrowserKind::Firefox, "pages_settings", settings_sections);
+}
+
+// ----- admin settings: teams, privileges, SCIM tokens -------------------------------------
+
+fn admin_settings(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    let server = ServerProcess::start_sandbox()?;
+    let base = extension_base(browser)?;
+    use_server(browser, &base, &server)?;
+    sign_in(browser, ADMIN)?;
+    open(browser, &base, "admin.html")?;
+    wait_attr(browser, "#salespane-page", "data-state", "ready")?;
+
+    // Teams: create, then put the admin on it.
+    wait::until("the teams section", WAIT, || browser.find("#team-new-name"))?;
+    type_into(browser, "#team-new-name", "West <b>Coast</b>")?;
+    click(browser, "[data-testid=team-create]")?;
+    wait::until("the new team", WAIT, || {
+        browser.find("#admin-teams fieldset[data-team-id]")
+    })?;
+    let legend = text_of(browser, "#admin-teams fieldset[data-team-id] legend")?;
+    ensure(legend == "West <b>Coast</b>", || {
+        format!("team name shown as {legend:?}")
+    })?;
+    browser.execute(
+        "document.querySelector('#admin-teams fieldset[data-team-id] input[type=checkbox]').click();",
+        vec![],
+    )?;
+    click(browser, "[data-testid=team-members-save]")?;
+    wait::until("the saved members", WAIT, || {
+        let teams = api(browser, "GET", "/api/v1/admin/teams", Value::Null)?;
+        Ok((teams[0]["members"].as_array().map(Vec::len) == Some(1)).then_some(()))
+    })?;
+
+    // Privileges: hide the score from sales users.
+    click(browser, "#priv-compScore")?;
+    click(browser, "[data-testid=privileges-save]")?;
+    wait_attr(
+        browser,
+        "[data-testid=privileges-status]",
+        "data-kind",
+        "ok",
+    )?;
+    let privileges = api(browser, "GET", "/api/v1/admin/privileges", Value::Null)?;
+    ensure(privileges["hidden_components"] == json!(["score"]), || {
+        format!("privileges: {privileges}")
+    })?;
+
+    // SCIM: a token is shown once, then revoked.
+    type_into(browser, "#scim-name", "Okta")?;
+    click(browser, "[data-testid=scim-create]")?;
+    wait::until("the issued token", WAIT, || {
+        browser.find("#scim-token-value")
+    })?;
+    let token = browser.execute(
+        "return document.querySelector('#scim-token-value').value;",
+        vec![],
+    )?;
+    ensure(token.as_str().is_some_and(|t| t.len() > 20), || {
+        format!("token shown: {token}")
+    })?;
+    browser.execute(
+        "document.getElementById('admin-scim').scrollIntoView();",
+        vec![],
+    )?;
+    screenshots(browser, "admin-scim")?;
+    click(browser, "[data-testid=scim-revoke]")?;
+    wait::until("the token to be revoked", WAIT, || {
+        let tokens = api(browser, "GET", "/api/v1/admin/scim-tokens", Value::Null)?;
+        let revoked = tokens[0]["revoked_at"].is_i64();
+        let listed = browser.find("[data-token-id]")?.is_some();
+        Ok((revoked && !listed).then_some(()))
+    })
+}
+
+#[test]
+fn chromium_admin_manages_teams_privileges_and_scim_tokens() {
+    run(
+        BrowserKind::Chromium,
+        "pages_admin_settings",
+        admin_settings,
+    );
+}
+
+#[test]
+fn firefox_admin_manages_teams_privileges_and_scim_tokens() {
+    run(BrowserKind::Firefox, "pages_admin_settings", admin_settings);
+}
+
+// ----- a user without API access is told what the admin must change -----------------------
+
+const NO_API: &str = "nora.noapi@acme.example";
+
+fn user_without_api_access(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    let server = ServerProcess::start_sandbox()?;
+    let base = extension_base(browser)?;
+    use_server(browser, &base, &server)?;
+    import_as_admin(browser, NO_API)?;
+    open(
+        browser,
+        &base,
+        &format!("onboarding.html?login_hint={NO_API}"),
+    )?;
+    click(browser, "[data-testid=start]")?;
+    click(browser, "[data-testid=sign-in]")?;
+    wait_attr(browser, "#salespane-page", "data-step", "authorize")?;
+
+    // Authorizing opens Salesforce's sign-in in a new tab; she signs in there as herself.
+    let onboarding_window = browser.window_handles()?.into_iter().next();
+    click(browser, "[data-testid=authorize-connect]")?;
+    let salesforce_window = wait::until("the Salesforce sign-in tab", WAIT, || {
+        Ok(browser.window_handles()?.into_iter().nth(1))
+    })?;
+    browser.switch_to_window(&salesforce_window)?;
+    let pick = format!("button[data-username='{NO_API}']");
+    wait::until("the sandbox's user list", WAIT, || browser.find(&pick))?;
+    click(browser, &pick)?;
+    wait::until("the connection to be stored", WAIT, || {
+        let body = text_of(browser, "body")?;
+        Ok((!body.is_empty() && !body.contains("Pick the user")).then_some(()))
+    })?;
+    browser.execute("window.close();", vec![])?;
+    if let Some(handle) = onboarding_window {
+        browser.switch_to_window(&handle)?;
+    }
+
+    click(browser, "[data-testid=authorize-check]")?;
+    wait_attr(browser, "[data-testid=error]", "data-code", "no_api_access")?;
+    let said = text_of(browser, "[data-testid=error]")?;
+    ensure(said.contains("API Enabled"), || {
+        format!("the page does not say what to change: {said:?}")
+    })?;
+    // Not authorized: the step stays until the admin fixes the profile (or she skips).
+    ensure(
+        attr(browser, "#salespane-page", "data-step")?.as_deref() == Some("authorize"),
+        || "onboarding moved on without API access".into(),
+    )?;
+    screenshots(browser, "onboarding-no-api-access")
+}
+
+#[test]
+fn chromium_user_without_api_access_is_told_what_to_change() {
+    run(
+        BrowserKind::Chromium,
+        "pages_no_api",
+        user_without_api_access,
+    );
+}
+
+#[test]
+fn firefox_user_without_api_access_is_told_what_to_change() {
+    run(
+        BrowserKind::Firefox,
+        "pages_no_api",
+        user_without_api_access,
+    );
 }
