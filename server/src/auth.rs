@@ -147,6 +147,17 @@ pub async fn resolve_user(state: &AppState, identity: Identity) -> Result<Curren
         .fetch_optional(&state.db.pool)
         .await?;
     }
+    if row.is_none() {
+        // A concurrent first sign-in of the same person may have linked the subject between
+        // our lookups (the fallbacks above require it unlinked): look once more.
+        row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE account_id = $1 AND idp_subject = $2"
+        ))
+        .bind(&account_id)
+        .bind(&identity.subject)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    }
     let Some(row) = row else {
         return Err(ApiError::forbidden(
             "not_imported",

@@ -59,13 +59,19 @@ pub fn map_crm_error(err: CrmError) -> ApiError {
     }
 }
 
-/// The HTTP client's own time-out is a little longer than [`bounded`]'s, so a slow
-/// Salesforce is reported as a time-out (the client's error does not always say so).
+/// The Salesforce client for connections. Its own time-out is a little longer than
+/// [`bounded`]'s, so a slow Salesforce is reported as a time-out. Built once per process
+/// (a server process has one configuration) so connections are pooled.
 pub fn crm_http(state: &AppState) -> Result<CrmHttp, ApiError> {
-    CrmHttp::new(Duration::from_secs(
+    static CLIENT: std::sync::OnceLock<CrmHttp> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = CrmHttp::new(Duration::from_secs(
         state.settings.upstream_timeout_seconds + 2,
     ))
-    .map_err(ApiError::internal)
+    .map_err(ApiError::internal)?;
+    Ok(CLIENT.get_or_init(|| client).clone())
 }
 
 /// Runs a Salesforce call within the configured upstream time-out.

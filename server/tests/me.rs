@@ -85,6 +85,15 @@ both_backends! {
         assert_eq!(ids.len(), 1);
     }
 
+    async fn concurrent_first_sign_ins_all_succeed(server) {
+        // Nobody has linked Ada's identity yet: every one of these requests races to do it.
+        let token = server.token_for(seed::ACME_ADMIN).await;
+        let replies = futures::future::join_all((0..8).map(|_| server.get("/api/v1/admin/seats", &token))).await;
+        for reply in replies {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        }
+    }
+
     async fn unprovisioned_callers_are_told_why(server) {
         // Not imported yet.
         let sam = server.token_for(seed::ACME_SELLER).await;

@@ -74,8 +74,10 @@ fn saving_form(
     let status = dom::status_line(&format!("{testid}-status"))?;
     let save: HtmlButtonElement =
         dom::primary(&t("settingsSave"), &format!("{testid}-save"), || {})?;
+    let form = el("form")?;
     let line = status.clone();
     let button = save.clone();
+    let saved_form = form.clone();
     dom::on(&save, "click", move |_| {
         for id in fields_ids {
             dom::set_field_error(id, "");
@@ -90,12 +92,16 @@ fn saving_form(
         };
         view::set_busy(&button, true);
         dom::set_status(&line, "busy", &t("settingsSaving"));
-        let (line, button) = (line.clone(), button.clone());
+        let (line, button, saved_form) = (line.clone(), button.clone(), saved_form.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let saved: Result<Profile, PageError> = rpc::api("PUT", PROFILE, Some(payload)).await;
             view::set_busy(&button, false);
             match saved {
-                Ok(_) => dom::set_status(&line, "ok", &t("settingsSaved")),
+                Ok(_) => {
+                    // What is saved becomes the baseline for "changed" next time.
+                    dom::mark_saved(&saved_form);
+                    dom::set_status(&line, "ok", &t("settingsSaved"));
+                }
                 Err(error) => {
                     if let Some(field) = fields::field_of(&error.message) {
                         let id = field_id(&field);
@@ -108,7 +114,6 @@ fn saving_form(
             }
         });
     });
-    let form = el("form")?;
     form.set_attribute("novalidate", "")?;
     // Everything after the heading moves into the form.
     if let Some(heading) = section.first_element_child() {
@@ -164,12 +169,21 @@ fn details_section(user: &UserSummary) -> Result<Element, JsValue> {
             if name_value.is_empty() {
                 return Err(("set-name".into(), t("settingsNameRequired")));
             }
-            Ok(json!({
-                "name": name_value,
-                "title": title.value().trim(),
-                "phone": phone.value().trim(),
-                "photo_url": photo.value().trim(),
-            }))
+            // Only what the user changed is sent: a value the CRM gave (say, an http photo
+            // address) must not block saving another field.
+            let mut body = serde_json::Map::new();
+            for (key, input) in [
+                ("name", &name),
+                ("title", &title),
+                ("phone", &phone),
+                ("photo_url", &photo),
+            ] {
+                let value = input.value().trim().to_string();
+                if value != input.default_value().trim() {
+                    body.insert(key.to_string(), Value::from(value));
+                }
+            }
+            Ok(Value::Object(body))
         },
     )?;
     Ok(s)

@@ -133,6 +133,8 @@ pub fn input_field(
     let input: HtmlInputElement = el("input")?.dyn_into()?;
     input.set_id(id);
     input.set_type(kind);
+    // The attribute too: it is the baseline that tells what the user changed.
+    input.set_default_value(value);
     input.set_value(value);
     input.set_attribute("aria-describedby", &format!("{id}-error"))?;
     let error = error_slot(id)?;
@@ -336,4 +338,19 @@ pub fn label_cells(table: &Element) -> Result<(), JsValue> {
         }
     }
     Ok(())
+}
+
+/// After a save: each text input's current value becomes its baseline (`defaultValue`).
+pub fn mark_saved(form: &Element) {
+    let Ok(inputs) = form.query_selector_all("input") else {
+        return;
+    };
+    for i in 0..inputs.length() {
+        if let Some(input) = inputs
+            .item(i)
+            .and_then(|n| n.dyn_into::<HtmlInputElement>().ok())
+        {
+            input.set_default_value(&input.value());
+        }
+    }
 }

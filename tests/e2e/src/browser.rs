@@ -141,8 +141,35 @@ impl Browser {
         let base = self
             .extension_base()
             .ok_or_else(|| Error::Setup("the extension's origin is unknown".into()))?;
-        self.session()?
-            .navigate(&format!("{base}/{}", page.trim_start_matches('/')))
+        let url = format!("{base}/{}", page.trim_start_matches('/'));
+        let session = self.session()?;
+        if self.kind == BrowserKind::Chromium {
+            return session.navigate(&url);
+        }
+        // Marionette refuses to navigate a content tab to moz-extension:// ("not allowed in
+        // this context"): load it from the browser window's own (chrome) context instead.
+        session.raw("POST", "/moz/context", Some(json!({ "context": "chrome" })))?;
+        let opened = session.execute(
+            "const [url] = arguments;
+             const win = Services.wm.getMostRecentWindow('navigator:browser');
+             win.openTrustedLinkIn(url, 'current');
+             return true;",
+            vec![json!(url)],
+        );
+        session.raw(
+            "POST",
+            "/moz/context",
+            Some(json!({ "context": "content" })),
+        )?;
+        opened?;
+        // Like a WebDriver navigation, return once the page has loaded.
+        wait::until(&format!("{url} to load"), Duration::from_secs(20), || {
+            if !session.current_url()?.starts_with(&url) {
+                return Ok(None);
+            }
+            let state = session.execute("return document.readyState;", vec![])?;
+            Ok((state.as_str() == Some("complete")).then_some(()))
+        })
     }
 
     /// Chromium only: stops every service worker (the extension's background among them)
@@ -232,6 +259,9 @@ fn start_driver(kind: BrowserKind, port: u16, profile: &Path) -> Result<Child> {
                 port.to_string(),
                 "--host".into(),
                 "127.0.0.1".into(),
+                // Lets the harness open the extension's own pages from the browser window's
+                // chrome context (see `open_extension_page`).
+                "--allow-system-access".into(),
             ],
             FIREFOX,
         ),

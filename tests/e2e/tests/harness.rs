@@ -6,7 +6,7 @@
 
 use salespane_e2e::fixtures::{FixtureServer, HOSTS};
 use salespane_e2e::scenario::{ensure, open_fixture, run_with};
-use salespane_e2e::{env, panel, Browser, BrowserKind, Result};
+use salespane_e2e::{env, panel, wait, Browser, BrowserKind, Result};
 use std::time::Duration;
 
 fn fixture_path(host: &str) -> &'static str {
@@ -93,4 +93,40 @@ fn chromium_fixture_csp_is_enforced() {
 #[test]
 fn firefox_fixture_csp_is_enforced() {
     probe(BrowserKind::Firefox, "host_csp", host_csp_is_served);
+}
+
+/// The harness opens the extension's own pages in both browsers (Firefox refuses a plain
+/// WebDriver navigation to moz-extension://).
+fn opens_extension_pages(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    browser.open_extension_page("panel.html?host=direct")?;
+    wait::until(
+        "the probe's panel.html to render as a page",
+        Duration::from_secs(20),
+        || {
+            let host = browser.execute(
+                "const el = document.querySelector('[data-testid=host]');
+                 return el && el.getAttribute('data-value');",
+                vec![],
+            )?;
+            Ok((host.as_str() == Some("direct")).then_some(()))
+        },
+    )
+}
+
+#[test]
+fn chromium_opens_extension_pages() {
+    probe(
+        BrowserKind::Chromium,
+        "extension_page",
+        opens_extension_pages,
+    );
+}
+
+#[test]
+fn firefox_opens_extension_pages() {
+    probe(
+        BrowserKind::Firefox,
+        "extension_page",
+        opens_extension_pages,
+    );
 }

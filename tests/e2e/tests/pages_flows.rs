@@ -17,32 +17,6 @@ const ADMIN: &str = "ada.admin@acme.example";
 const SELLER: &str = "sam.seller@acme.example";
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The extension's origin: fixed in Firefox; in Chromium read from its service worker.
-fn extension_base(browser: &Browser) -> Result<String> {
-    if let Some(base) = browser.extension_base() {
-        return Ok(base.to_string());
-    }
-    wait::until("the extension's service worker", WAIT, || {
-        let targets = browser.raw(
-            "POST",
-            "/goog/cdp/execute",
-            Some(json!({"cmd": "Target.getTargets", "params": {}})),
-        )?;
-        let found = targets["targetInfos"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t["url"].as_str())
-            .find(|url| url.starts_with("chrome-extension://") && url.ends_with("/background.js"))
-            .map(|url| url.trim_end_matches("/background.js").to_string());
-        Ok(found)
-    })
-}
-
-fn open(browser: &Browser, base: &str, page: &str) -> Result<()> {
-    browser.navigate(&format!("{base}/{page}"))
-}
-
 /// Sends one runtime message from the current extension page and returns the answer.
 fn send(browser: &Browser, message: Value) -> Result<Value> {
     let answer = browser.execute_async(
@@ -59,8 +33,8 @@ fn send(browser: &Browser, message: Value) -> Result<Value> {
 }
 
 /// Points the extension at `server` (what a user does on the options page).
-fn use_server(browser: &Browser, base: &str, server: &ServerProcess) -> Result<()> {
-    open(browser, base, "popup.html")?;
+fn use_server(browser: &Browser, server: &ServerProcess) -> Result<()> {
+    browser.open_extension_page("popup.html")?;
     let answer = send(
         browser,
         json!({"v": 1, "type": "saveSettings", "settings": {"serverUrl": server.base_url()}}),
@@ -235,15 +209,10 @@ fn screenshots_sized(
 
 fn onboarding(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     import_as_admin(browser, SELLER)?;
 
-    open(
-        browser,
-        &base,
-        &format!("onboarding.html?login_hint={SELLER}"),
-    )?;
+    browser.open_extension_page(&format!("onboarding.html?login_hint={SELLER}"))?;
     wait_attr(browser, "#salespane-page", "data-step", "welcome")?;
     click(browser, "[data-testid=start]")?;
     wait_attr(browser, "#salespane-page", "data-step", "activate")?;
@@ -277,7 +246,7 @@ fn onboarding(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     wait_attr(browser, "#salespane-page", "data-step", "finish")?;
 
     // Reloading resumes where the user left.
-    open(browser, &base, "onboarding.html")?;
+    browser.open_extension_page("onboarding.html")?;
     wait_attr(browser, "#salespane-page", "data-step", "finish")?;
     click(browser, "[data-testid=finish]")?;
     wait_attr(browser, "#salespane-page", "data-step", "tour")?;
@@ -348,10 +317,9 @@ fn select_importable(browser: &Browser, n: usize) -> Result<Vec<String>> {
 
 fn admin_imports_to_the_seat_limit(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     sign_in(browser, ADMIN)?;
-    open(browser, &base, "admin.html")?;
+    browser.open_extension_page("admin.html")?;
     wait_attr(browser, "#salespane-page", "data-state", "ready")?;
     wait_attr(browser, "[data-testid=seats]", "data-left", "4")?;
 
@@ -432,11 +400,10 @@ fn firefox_admin_imports_to_the_seat_limit() {
 
 fn sales_user_sees_no_admin_page(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     import_as_admin(browser, SELLER)?;
     sign_in(browser, SELLER)?;
-    open(browser, &base, "admin.html")?;
+    browser.open_extension_page("admin.html")?;
     wait_attr(browser, "#salespane-page", "data-state", "not-admin")?;
     let leaked = browser.execute(
         "return document.querySelectorAll('[data-testid=seats], table, [data-testid=crm-users]').length;",
@@ -448,7 +415,7 @@ fn sales_user_sees_no_admin_page(browser: &Browser, _fixtures: &FixtureServer) -
     let text = text_of(browser, "[data-testid=not-admin]")?;
     ensure(!text.is_empty(), || "no explanation shown".into())?;
     screenshots(browser, "admin-not-admin")?;
-    open(browser, &base, "popup.html")?;
+    browser.open_extension_page("popup.html")?;
     std::thread::sleep(Duration::from_millis(500));
     screenshots_sized(browser, "popup", 360, 320, false)
 }
@@ -474,8 +441,7 @@ fn firefox_sales_user_sees_no_admin_page() {
 // ----- before sign-in --------------------------------------------------------------------
 
 fn signed_out_pages(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
-    let base = extension_base(browser)?;
-    open(browser, &base, "onboarding.html")?;
+    browser.open_extension_page("onboarding.html")?;
     wait_attr(browser, "#salespane-page", "data-step", "welcome")?;
     screenshots(browser, "onboarding-welcome")?;
     // Keyboard: Tab reaches the start button, Enter presses it.
@@ -490,7 +456,7 @@ fn signed_out_pages(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> 
     )?;
     ensure(steps[1] == "step", || format!("step markers: {steps}"))?;
     screenshots(browser, "onboarding-activate")?;
-    open(browser, &base, "admin.html")?;
+    browser.open_extension_page("admin.html")?;
     wait::until("the admin page to refuse", WAIT, || {
         let state = attr(browser, "#salespane-page", "data-state")?;
         Ok(matches!(state.as_deref(), Some("signed-out" | "error")).then_some(()))
@@ -519,11 +485,10 @@ fn firefox_pages_before_sign_in() {
 
 fn settings_sections(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     import_as_admin(browser, SELLER)?;
     sign_in(browser, SELLER)?;
-    open(browser, &base, "options.html")?;
+    browser.open_extension_page("options.html")?;
     wait_attr(browser, "#profile-settings", "data-settings", "ready")?;
 
     // The server's validation error is shown beside the field it names.
@@ -570,7 +535,17 @@ fn settings_sections(browser: &Browser, _fixtures: &FixtureServer) -> Result<()>
         "data-kind",
         "ok",
     )?;
-    // Personal details.
+    // Personal details: a refused photo address is said beside its field...
+    let photo = browser.execute("return document.querySelector('#set-photo').value;", vec![])?;
+    type_into(browser, "#set-photo", "http://photos.example/sam.png")?;
+    click(browser, "[data-testid=settings-details-save]")?;
+    wait_attr(browser, "#set-photo", "aria-invalid", "true")?;
+    let beside = text_of(browser, "#set-photo-error")?;
+    ensure(beside.contains("https://"), || {
+        format!("photo field error: {beside:?}")
+    })?;
+    // ...and unchanged fields are not sent again.
+    type_into(browser, "#set-photo", photo.as_str().unwrap_or_default())?;
     type_into(browser, "#set-title", "Senior Account Executive")?;
     click(browser, "[data-testid=settings-details-save]")?;
     wait_attr(
@@ -609,10 +584,9 @@ fn firefox_settings_sections_save_and_show_field_errors() {
 
 fn admin_settings(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     sign_in(browser, ADMIN)?;
-    open(browser, &base, "admin.html")?;
+    browser.open_extension_page("admin.html")?;
     wait_attr(browser, "#salespane-page", "data-state", "ready")?;
 
     // Teams: create, then put the admin on it.
@@ -697,14 +671,9 @@ const NO_API: &str = "nora.noapi@acme.example";
 
 fn user_without_api_access(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
     let server = ServerProcess::start_sandbox()?;
-    let base = extension_base(browser)?;
-    use_server(browser, &base, &server)?;
+    use_server(browser, &server)?;
     import_as_admin(browser, NO_API)?;
-    open(
-        browser,
-        &base,
-        &format!("onboarding.html?login_hint={NO_API}"),
-    )?;
+    browser.open_extension_page(&format!("onboarding.html?login_hint={NO_API}"))?;
     click(browser, "[data-testid=start]")?;
     click(browser, "[data-testid=sign-in]")?;
     wait_attr(browser, "#salespane-page", "data-step", "authorize")?;
@@ -757,5 +726,83 @@ fn firefox_user_without_api_access_is_told_what_to_change() {
         BrowserKind::Firefox,
         "pages_no_api",
         user_without_api_access,
+    );
+}
+
+// ----- select all on a page, import in chunks with progress, paging ----------------------
+
+fn import_a_whole_page_in_chunks(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    let server = ServerProcess::start_sandbox()?;
+    use_server(browser, &server)?;
+    sign_in(browser, ADMIN)?;
+    browser.open_extension_page("admin.html")?;
+    wait_attr(browser, "#salespane-page", "data-state", "ready")?;
+    type_into(browser, "#admin-crm-search", "rep")?;
+    click(browser, "[data-testid=crm-search]")?;
+    // The 40 generated reps and sara.rep: two pages of 25.
+    wait::until("two pages of reps", WAIT, || {
+        Ok(text_of(browser, "[data-testid=crm-page]")?
+            .contains("of 2")
+            .then_some(()))
+    })?;
+    click(browser, "[data-testid=crm-next]")?;
+    wait::until("page 2", WAIT, || {
+        let shown = browser.execute(
+            "return document.querySelectorAll('[data-testid=crm-user-check]').length;",
+            vec![],
+        )?;
+        Ok(shown
+            .as_u64()
+            .is_some_and(|n| (1..25).contains(&n))
+            .then_some(()))
+    })?;
+    click(browser, "[data-testid=crm-prev]")?;
+    wait::until("page 1 again", WAIT, || {
+        let shown = browser.execute(
+            "return document.querySelectorAll('[data-testid=crm-user-check]').length;",
+            vec![],
+        )?;
+        Ok((shown.as_u64() == Some(25)).then_some(()))
+    })?;
+    click(browser, "#crm-select-all")?;
+    click(browser, "[data-testid=import]")?;
+    // 25 ids in chunks of 10: the seats run out after four; the rest are refused, each
+    // saying why.
+    wait_attr(browser, "[data-testid=import-status]", "data-imported", "4")?;
+    wait_attr(browser, "[data-testid=import-status]", "data-refused", "21")?;
+    let progress = text_of(browser, ".progress [data-testid=progress-text]")?;
+    ensure(progress.starts_with("25"), || {
+        format!("progress text: {progress:?}")
+    })?;
+    let max = browser.execute(
+        "return document.querySelector('.progress progress').max;",
+        vec![],
+    )?;
+    let value = browser.execute(
+        "return document.querySelector('.progress progress').value;",
+        vec![],
+    )?;
+    ensure(
+        max.as_f64() == Some(25.0) && value.as_f64() == Some(25.0),
+        || format!("progress {value} of {max}"),
+    )?;
+    wait_attr(browser, "[data-testid=seats]", "data-left", "0")
+}
+
+#[test]
+fn chromium_admin_imports_a_whole_page_in_chunks() {
+    run(
+        BrowserKind::Chromium,
+        "pages_import_chunks",
+        import_a_whole_page_in_chunks,
+    );
+}
+
+#[test]
+fn firefox_admin_imports_a_whole_page_in_chunks() {
+    run(
+        BrowserKind::Firefox,
+        "pages_import_chunks",
+        import_a_whole_page_in_chunks,
     );
 }
