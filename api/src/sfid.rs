@@ -223,10 +223,7 @@ mod tests {
             SfId::parse("001A0000006Vm9riac").unwrap().as_str(),
             "001A0000006Vm9rIAC"
         );
-        assert_eq!(
-            SfId::parse("001A0000006Vm9rAAA"),
-            Err(SfIdError::Checksum)
-        );
+        assert_eq!(SfId::parse("001A0000006Vm9rAAA"), Err(SfIdError::Checksum));
     }
 
     #[test]
@@ -252,7 +249,10 @@ mod tests {
     #[test]
     fn serde_accepts_both_forms_and_writes_eighteen() {
         let id: SfId = serde_json::from_str("\"00Q5g00000AbCdE\"").unwrap();
-        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{}\"", id.as_str()));
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            format!("\"{}\"", id.as_str())
+        );
         assert!(serde_json::from_str::<SfId>("\"nope\"").is_err());
     }
 }

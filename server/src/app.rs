@@ -47,7 +47,9 @@ impl AppState {
     pub fn new(db: Db, settings: Settings, secrets: SecretBox) -> anyhow::Result<AppState> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.upstream_timeout_seconds))
-            .connect_timeout(Duration::from_secs(settings.upstream_timeout_seconds.min(10)))
+            .connect_timeout(Duration::from_secs(
+                settings.upstream_timeout_seconds.min(10),
+            ))
             .user_agent(concat!("salespane-server/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let crm_http =

@@ -13,7 +13,10 @@ use crate::db::Db;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.server.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("salespane-server: cannot start the async runtime: {err}");
@@ -69,7 +72,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     }
     let workers = crate::autosync::spawn_workers(&state);
     let router = app::router(state.clone());
-    if state.settings.sandbox { crate::crm_link::connect_sandbox_team_sync(&state, router.clone()).await; }
+    if state.settings.sandbox {
+        crate::crm_link::connect_sandbox_team_sync(&state, router.clone()).await;
+    }
 
     // The line test harnesses and the demo wait for; printed once the socket accepts.
     println!("salespane-server listening on http://{bound}");

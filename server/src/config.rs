@@ -41,11 +41,21 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
     /// Address to listen on; port 0 picks a free port (the chosen address is printed).
-    #[arg(long, env = "SALESPANE_LISTEN", default_value = "127.0.0.1:8787", global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_LISTEN",
+        default_value = "127.0.0.1:8787",
+        global = true
+    )]
     pub listen: SocketAddr,
 
     /// sqlite://path/to/file.db (created if missing) or postgres://user:password@host/db.
-    #[arg(long, env = "SALESPANE_DATABASE_URL", default_value = "sqlite://salespane.db", global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_DATABASE_URL",
+        default_value = "sqlite://salespane.db",
+        global = true
+    )]
     pub database: String,
 
     /// URL at which browsers reach this server (for OAuth callbacks and the sandbox);
@@ -64,7 +74,12 @@ pub struct ServerArgs {
     pub idp_issuer: Option<String>,
 
     /// More OpenID Connect issuers whose tokens are accepted (repeatable), e.g. an Okta org.
-    #[arg(long = "trusted-issuer", env = "SALESPANE_TRUSTED_ISSUERS", value_delimiter = ',', global = true)]
+    #[arg(
+        long = "trusted-issuer",
+        env = "SALESPANE_TRUSTED_ISSUERS",
+        value_delimiter = ',',
+        global = true
+    )]
     pub trusted_issuers: Vec<String>,
 
     /// Salesforce login URL for CRM connections (https://login.salesforce.com, or
@@ -73,24 +88,49 @@ pub struct ServerArgs {
     pub salesforce_login_url: Option<String>,
 
     /// OAuth client id of the Salesforce connected app.
-    #[arg(long, env = "SALESPANE_SALESFORCE_CLIENT_ID", default_value = "salespane", global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_SALESFORCE_CLIENT_ID",
+        default_value = "salespane",
+        global = true
+    )]
     pub salesforce_client_id: String,
 
     /// OAuth client secret of the Salesforce connected app, when it has one.
-    #[arg(long, env = "SALESPANE_SALESFORCE_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_SALESFORCE_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub salesforce_client_secret: Option<String>,
 
     /// Key sealing secrets at rest (32 bytes, base64). With SQLite and no key, one is
     /// generated into <database>.key on first start; PostgreSQL deployments must set it.
-    #[arg(long, env = "SALESPANE_SECRET_KEY", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub secret_key: Option<String>,
 
     /// How long a verified user token is trusted before the identity provider is asked again.
-    #[arg(long, env = "SALESPANE_TOKEN_CACHE_SECONDS", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_TOKEN_CACHE_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
     pub token_cache_seconds: u64,
 
     /// Time-out for calls to Salesforce and identity providers.
-    #[arg(long, env = "SALESPANE_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 15, global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_UPSTREAM_TIMEOUT_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
     pub upstream_timeout_seconds: u64,
 
     /// Log format.
@@ -153,11 +193,14 @@ impl ServerArgs {
                 trusted_issuers.push(issuer);
             }
         }
-        let salesforce_login_url = self.salesforce_login_url.clone().unwrap_or(if self.sandbox {
-            sandbox_base
-        } else {
-            SALESFORCE_LOGIN_URL.to_string()
-        });
+        let salesforce_login_url = self
+            .salesforce_login_url
+            .clone()
+            .unwrap_or(if self.sandbox {
+                sandbox_base
+            } else {
+                SALESFORCE_LOGIN_URL.to_string()
+            });
         Settings {
             public_url,
             sandbox: self.sandbox,
@@ -203,7 +246,9 @@ impl ServerArgs {
 }
 
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
         return None;

@@ -76,7 +76,9 @@ impl SecretBox {
         let body = sealed
             .strip_prefix(SEALED_PREFIX)
             .ok_or(CryptoError::Unseal)?;
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| CryptoError::Unseal)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| CryptoError::Unseal)?;
         if bytes.len() < 12 + 16 {
             return Err(CryptoError::Unseal);
         }
@@ -115,7 +117,11 @@ mod tests {
         let sealed = secrets.seal("5Aep861refresh-token");
         assert!(!sealed.contains("refresh-token"));
         assert_eq!(secrets.open(&sealed).unwrap(), "5Aep861refresh-token");
-        assert_ne!(sealed, secrets.seal("5Aep861refresh-token"), "fresh nonce each time");
+        assert_ne!(
+            sealed,
+            secrets.seal("5Aep861refresh-token"),
+            "fresh nonce each time"
+        );
     }
 
     #[test]

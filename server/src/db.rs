@@ -72,12 +72,11 @@ impl Db {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url_with_mode).map_err(|source| {
-            DbError::Connect {
+        let options =
+            AnyConnectOptions::from_str(&url_with_mode).map_err(|source| DbError::Connect {
                 url: redact(url),
                 source,
-            }
-        })?;
+            })?;
         let pool_options = match backend {
             // SQLite: WAL lets readers run beside the one writer; busy_timeout makes writers
             // queue instead of failing; foreign keys are off by default in SQLite.
@@ -193,16 +192,18 @@ mod tests {
 
     #[test]
     fn statements_split_without_comments() {
-        let parts = split_statements("-- a; b\nCREATE TABLE a (x TEXT); -- c;\n\nCREATE INDEX i ON a (x);\n");
-        assert_eq!(parts, vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX i ON a (x)"]);
+        let parts = split_statements(
+            "-- a; b\nCREATE TABLE a (x TEXT); -- c;\n\nCREATE INDEX i ON a (x);\n",
+        );
+        assert_eq!(
+            parts,
+            vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX i ON a (x)"]
+        );
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

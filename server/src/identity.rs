@@ -28,7 +28,9 @@ pub enum IdentityError {
     Rejected,
     #[error("Tokens from {0} are not accepted by this server. Sign in with your organization's identity provider.")]
     UntrustedIssuer(String),
-    #[error("The identity provider {issuer} could not be reached ({reason}). Try again in a minute.")]
+    #[error(
+        "The identity provider {issuer} could not be reached ({reason}). Try again in a minute."
+    )]
     Unreachable { issuer: String, reason: String },
     #[error("The identity provider {issuer} answered something unexpected ({reason}). Tell your administrator.")]
     Malformed { issuer: String, reason: String },
@@ -73,7 +75,11 @@ impl IdentityVerifier {
     }
 
     /// Verifies `token` with `issuer` (the default issuer when `None`).
-    pub async fn verify(&self, issuer: Option<&str>, token: &str) -> Result<Identity, IdentityError> {
+    pub async fn verify(
+        &self,
+        issuer: Option<&str>,
+        token: &str,
+    ) -> Result<Identity, IdentityError> {
         let issuer = issuer
             .map(|i| i.trim_end_matches('/'))
             .unwrap_or(&self.default_issuer)
@@ -105,7 +111,11 @@ impl IdentityVerifier {
         if tokens.len() >= CACHE_CAPACITY {
             tokens.retain(|_, c| c.until > now);
             if tokens.len() >= CACHE_CAPACITY {
-                if let Some(oldest) = tokens.iter().min_by_key(|(_, c)| c.until).map(|(k, _)| k.clone()) {
+                if let Some(oldest) = tokens
+                    .iter()
+                    .min_by_key(|(_, c)| c.until)
+                    .map(|(k, _)| k.clone())
+                {
                     tokens.remove(&oldest);
                 }
             }

@@ -86,7 +86,11 @@ pub async fn seed_accounts(state: &AppState) -> Result<(), ApiError> {
         };
         insert_user(&mut tx, &admin, true).await?;
         tx.commit().await?;
-        tracing::info!(account = name, admin = admin_username, "seeded sandbox account");
+        tracing::info!(
+            account = name,
+            admin = admin_username,
+            "seeded sandbox account"
+        );
     }
     Ok(())
 }
@@ -109,12 +113,10 @@ fn admin_name(username: &str) -> String {
 
 /// What to tell a newcomer once the sandbox is up.
 pub async fn sign_in_help(state: &AppState) -> String {
-    let mut lines = vec![
-        format!(
-            "Salesforce sandbox: {}{PREFIX} (OpenID issuer; sign in with any seeded user, no password)",
-            state.settings.public_url
-        ),
-    ];
+    let mut lines = vec![format!(
+        "Salesforce sandbox: {}{PREFIX} (OpenID issuer; sign in with any seeded user, no password)",
+        state.settings.public_url
+    )];
     if let Ok(rows) = sqlx::query("SELECT a.name, a.seat_limit, a.seats_used, u.email FROM accounts a JOIN users u ON u.account_id = a.id AND u.role = 'admin' ORDER BY a.name")
         .fetch_all(&state.db.pool)
         .await

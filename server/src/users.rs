@@ -205,11 +205,13 @@ pub async fn set_status(
             .rows_affected();
             if changed == 0 {
                 ensure_user_exists(&mut tx, account_id, user_id).await?;
-                sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1 AND account_id = $2")
-                    .bind(user_id)
-                    .bind(account_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE users SET status = 'deactivated' WHERE id = $1 AND account_id = $2",
+                )
+                .bind(user_id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
             } else {
                 free_seat(&mut tx, account_id).await?;
             }
@@ -268,10 +270,11 @@ pub async fn list_sales_users(db: &Db, account_id: &str) -> Result<Vec<SalesUser
     .bind(account_id)
     .fetch_all(&db.pool)
     .await?;
-    let memberships = sqlx::query("SELECT user_id, team_id FROM team_members WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let memberships =
+        sqlx::query("SELECT user_id, team_id FROM team_members WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_all(&db.pool)
+            .await?;
     let mut users = rows
         .iter()
         .map(sales_user_from_row)
