@@ -1,11 +1,11 @@
 // Background entry point (Chrome: module service worker; Firefox: module event page). It only
 // wires browser events to the Rust core; every decision is made in Rust (src/router.rs).
 // Listeners are registered synchronously at top level, each waits for the WASM to be ready.
-import './adapter.js';
-import init, * as core from './salespane.js';
+import './adapter_trusted.js';
+import init, * as core from './core_background.js';
 
 const browserApi = globalThis.salespaneBrowser;
-const ready = init({ module_or_path: 'salespane_bg.wasm' });
+const ready = init({ module_or_path: 'core_background_bg.wasm' });
 // The access token lives in storage.session: keep it from content scripts even if a default
 // changes (Chrome's default is already trusted contexts; Firefox never exposes it to them).
 browserApi.restrictSessionStorage();

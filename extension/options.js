@@ -2,8 +2,8 @@
 // settings sections rendered by the Rust core (src/pages/, `renderSettingsSections`).
 // Validation and storage happen in the background (src/settings.rs); this page only asks the
 // browser for host permissions, which needs the user's click.
-import './adapter.js';
-import init, * as core from './salespane.js';
+import './adapter_trusted.js';
+import init, * as core from './core_ui.js';
 
 const browserApi = globalThis.salespaneBrowser;
 const form = document.getElementById('connection-form');
@@ -62,7 +62,7 @@ form.addEventListener('submit', (event) => {
 
 browserApi.send({ v: 1, type: 'getSettings' }).then(fill);
 
-init({ module_or_path: 'salespane_bg.wasm' })
+init({ module_or_path: 'core_ui_bg.wasm' })
   .then(() => {
     if (typeof core.renderSettingsSections === 'function') {
       core.renderSettingsSections(document.getElementById('profile-settings'));

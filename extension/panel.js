@@ -1,10 +1,10 @@
 // The panel page, shown in an iframe beside the host page. Rust renders it (src/panel/); this
 // file loads the WASM and forwards the background's state updates for this tab.
-import './adapter.js';
-import init, { renderPanel } from './salespane.js';
+import './adapter_trusted.js';
+import init, { renderPanel } from './core_ui.js';
 
 const browserApi = globalThis.salespaneBrowser;
-const ready = init({ module_or_path: 'salespane_bg.wasm' });
+const ready = init({ module_or_path: 'core_ui_bg.wasm' });
 const translate = (name, substitutions) => browserApi.message(name, substitutions);
 
 document.documentElement.lang = browserApi.i18n.getUILanguage();

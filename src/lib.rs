@@ -1,21 +1,34 @@
 //! Salespane extension core: the background's brain (message router, host specs, record
-//! detection) and the panel's rendering. Pure logic builds natively and is unit-tested with
+//! detection) and the pages' rendering. Pure logic builds natively and is unit-tested with
 //! `cargo test -p salespane`; the browser glue is in `wasm` (wasm32 only).
+//!
+//! One crate, two WASM modules: feature `background` (the router, sign-in, the server client)
+//! and feature `ui` (panel, popup, onboarding, admin and settings pages). The background module
+//! is built without `ui` so the service worker compiles and starts fast; what both need (the
+//! protocol and the pure logic under it) is always built. Native builds take both features.
 
-pub mod api_client;
 pub mod auth;
 pub mod email;
 pub mod hosts;
 pub mod limits;
 pub mod observation;
-pub mod pages;
-pub mod panel;
-pub mod popup;
 pub mod protocol;
-pub mod router;
 pub mod settings;
-pub mod ui;
 pub mod weburl;
+
+#[cfg(feature = "background")]
+pub mod api_client;
+#[cfg(feature = "background")]
+pub mod router;
+
+#[cfg(feature = "ui")]
+pub mod pages;
+#[cfg(feature = "ui")]
+pub mod panel;
+#[cfg(feature = "ui")]
+pub mod popup;
+#[cfg(feature = "ui")]
+pub mod ui;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -28,6 +41,66 @@ mod extension_files {
 
     const CONTENT_SCRIPT: &str = include_str!("../extension/content.js");
     const MANIFEST: &str = include_str!("../manifest.json");
+    /// Each extension context's entry script, and which core module it must load: the
+    /// background's carries no page UI (`cargo xtask dist` builds one module per feature).
+    const ENTRY_SCRIPTS: [(&str, &str, &str); 6] = [
+        (
+            "background.js",
+            include_str!("../extension/background.js"),
+            "core_background",
+        ),
+        ("panel.js", include_str!("../extension/panel.js"), "core_ui"),
+        ("popup.js", include_str!("../extension/popup.js"), "core_ui"),
+        (
+            "options.js",
+            include_str!("../extension/options.js"),
+            "core_ui",
+        ),
+        (
+            "onboarding.js",
+            include_str!("../extension/onboarding.js"),
+            "core_ui",
+        ),
+        ("admin.js", include_str!("../extension/admin.js"), "core_ui"),
+    ];
+
+    #[test]
+    fn each_context_loads_its_own_core_module() {
+        for (file, source, module) in ENTRY_SCRIPTS {
+            assert!(
+                source.contains(&format!("from './{module}.js'")),
+                "{file} must import {module}.js"
+            );
+            assert!(
+                source.contains(&format!("module_or_path: '{module}_bg.wasm'")),
+                "{file} must load {module}_bg.wasm"
+            );
+            let other = if module == "core_ui" {
+                "core_background"
+            } else {
+                "core_ui"
+            };
+            assert!(!source.contains(other), "{file} must not load {other}");
+        }
+        // The panel iframe runs on host pages: it may reach the UI module, never the
+        // background's.
+        let manifest: Value = serde_json::from_str(MANIFEST).unwrap();
+        let exposed: Vec<&str> = manifest["web_accessible_resources"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for needed in ["panel.html", "panel.js", "core_ui.js", "core_ui_bg.wasm"] {
+            assert!(exposed.contains(&needed), "{needed} is not web-accessible");
+        }
+        assert!(
+            !exposed
+                .iter()
+                .any(|name| name.starts_with("core_background")),
+            "the background module must not be web-accessible: {exposed:?}"
+        );
+    }
 
     #[test]
     fn content_script_stays_small_and_never_writes_markup() {

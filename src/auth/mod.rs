@@ -16,7 +16,8 @@ pub mod single_flight;
 pub mod store;
 pub mod tokens;
 
-#[cfg(target_arch = "wasm32")]
+// The flows drive the browser and the server client: the background module's only.
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub mod session;
 
 /// Why signing in (or staying signed in) failed. Messages say what to do.

@@ -1,19 +1,19 @@
 //! `cargo xtask bench`: the measurements behind the budgets of DESIGN.md §7, printed (never
 //! asserted).
 //!
-//! - `sizes`: the background WASM (raw and gzip) and the content script, from `dist/chrome`.
+//! - `sizes`: the background WASM and the UI WASM (raw and gzip) and the content script, from
+//!   `dist/chrome`.
 //! - `browser`: service worker cold start and compose-marking latency in headless Chromium
 //!   (the `salespane-bench` binary of `tests/e2e`).
-//! - `server`: the server's own benchmarks plug in here (see [`server`]).
+//! - `server`: requests/s and p99 of the server's authenticated read and user import, on
+//!   SQLite and PostgreSQL (see [`server`]).
 //!
 //! Options: `--skip-setup`, `--only <sizes|browser|server>` (repeatable).
 
+use crate::dist::gzip_len;
 use crate::setup;
 use anyhow::{bail, Context, Result};
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const PARTS: [&str; 3] = ["sizes", "browser", "server"];
 
@@ -94,22 +94,26 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// WASM size raw and gzipped, and the content scripts' size (DESIGN §7: <= 250 KB gzip,
-/// <= 12 KB).
+/// The two core modules' sizes, raw and gzipped, and the content scripts' size (DESIGN §7:
+/// background WASM <= 250 KB gzip, content script <= 12 KB). The UI module has no budget: it
+/// loads with a page, not at every background start.
 fn sizes(extension: &Path) -> Result<()> {
-    let mut wasm_files = Vec::new();
-    collect(extension, "wasm", &mut wasm_files)?;
-    if wasm_files.is_empty() {
-        bail!(
-            "no .wasm in {}: build it with `cargo xtask dist`",
-            extension.display()
-        );
-    }
-    for file in &wasm_files {
-        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    for module in crate::dist::CORE_MODULES {
+        let file = extension.join(module.wasm());
+        let bytes = std::fs::read(&file).with_context(|| {
+            format!(
+                "reading {}: build it with `cargo xtask dist`",
+                file.display()
+            )
+        })?;
+        let (label, budget) = if module.name == crate::dist::BACKGROUND_MODULE.name {
+            ("background WASM", " (budget: <= 250 KB gzip)")
+        } else {
+            ("UI WASM", "")
+        };
         println!(
-            "  {}: {:.1} KB raw, {:.1} KB gzip (budget: <= 250 KB gzip)",
-            relative(extension, file),
+            "  {label} ({}): {:.1} KB raw, {:.1} KB gzip{budget}",
+            module.wasm(),
             kb(bytes.len()),
             kb(gzip_len(&bytes)?)
         );
@@ -144,44 +148,30 @@ fn sizes(extension: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The server benchmarks (pixel/click hits per second and p99, hot prospects over 1 million
-/// events) belong to the server's helper: they plug in here as `cargo bench -p
-/// salespane-server` once `server/benches/` exists.
+/// The server's load figures: requests/s and p99 of an authenticated read (token cache warm)
+/// and of a user import, on SQLite and PostgreSQL, against a real server process on loopback
+/// (`server/tests/bench_me_import.rs`, an ignored test so `cargo test` does not run it).
 fn server(root: &Path) -> Result<()> {
-    if !root.join("server").join("benches").is_dir() {
-        println!(
-            "  not measured yet: add server/benches/ (run by `cargo bench -p salespane-server`)"
-        );
-        return Ok(());
-    }
-    crate::test::cargo(root, &["bench", "-p", "salespane-server"], &[])
-}
-
-fn collect(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, extension, found)?;
-        } else if path.extension().and_then(|e| e.to_str()) == Some(extension) {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len())
+    let postgres = crate::setup::ensure_postgres()?;
+    crate::test::cargo(
+        root,
+        &[
+            "test",
+            "-p",
+            "salespane-server",
+            "--release",
+            "--test",
+            "bench_me_import",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ],
+        &[("SALESPANE_TEST_POSTGRES_URL", postgres.as_str())],
+    )
 }
 
 fn kb(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
-}
-
-fn relative(base: &Path, file: &Path) -> String {
-    file.strip_prefix(base)
-        .unwrap_or(file)
-        .display()
-        .to_string()
 }

@@ -2,9 +2,11 @@
 //! loadable unpacked) and the store archives `dist/salespane-chrome.zip` and
 //! `dist/salespane-firefox.zip`.
 //!
-//! Steps: the core for `wasm32-unknown-unknown` → `wasm-bindgen --target web` (the CLI must be
-//! exactly the version pinned in Cargo.toml) → npm's `wasm-opt -Oz` (Debian's binaryen is too
-//! old) → `extension/` + the generated glue + one `manifest.json`, adjusted per browser here.
+//! Steps, once per core module ([`CORE_MODULES`]: the background's and the pages' UI, the same
+//! crate with different features): the core for `wasm32-unknown-unknown` → `wasm-bindgen
+//! --target web` (the CLI must be exactly the version pinned in Cargo.toml) → npm's `wasm-opt
+//! -Oz` (Debian's binaryen is too old). Then `extension/` + the generated glue + one
+//! `manifest.json`, adjusted per browser here.
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -14,8 +16,44 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// The glue's base name: `salespane.js` and `salespane_bg.wasm`, as the extension imports them.
-const OUT_NAME: &str = "salespane";
+
+/// One WASM module built from the core crate.
+#[derive(Debug, Clone, Copy)]
+pub struct CoreModule {
+    /// The glue's base name: `<name>.js` and `<name>_bg.wasm`, as the extension imports them.
+    pub name: &'static str,
+    /// The crate feature that selects this module's part of the core.
+    feature: &'static str,
+    /// Who loads it, for the size report.
+    pub loaded_by: &'static str,
+}
+
+impl CoreModule {
+    pub fn js(&self) -> String {
+        format!("{}.js", self.name)
+    }
+
+    pub fn wasm(&self) -> String {
+        format!("{}_bg.wasm", self.name)
+    }
+}
+
+/// The background's module: what the service worker (Chrome) or event page (Firefox) compiles
+/// at every start, so it carries no page UI.
+pub const BACKGROUND_MODULE: CoreModule = CoreModule {
+    name: "core_background",
+    feature: "background",
+    loaded_by: "background",
+};
+
+/// The UI module: the panel iframe, the popup, options, onboarding and admin pages.
+pub const UI_MODULE: CoreModule = CoreModule {
+    name: "core_ui",
+    feature: "ui",
+    loaded_by: "panel, popup, options, onboarding, admin",
+};
+
+pub const CORE_MODULES: [CoreModule; 2] = [BACKGROUND_MODULE, UI_MODULE];
 /// Features rustc enables by default for wasm32 that wasm-opt must accept.
 const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
@@ -94,57 +132,10 @@ pub fn build(release: bool) -> Result<DistPaths> {
     check_wasm_bindgen_cli(&pinned)?;
 
     let target_dir = cargo_target_dir(&root)?;
-    let profile = if release { "release" } else { "debug" };
-    println!("dist: building the core for {WASM_TARGET} ({profile})");
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(&root)
-        .args(["build", "-p", "salespane", "--lib", "--target", WASM_TARGET]);
-    if release {
-        cargo.arg("--release");
-    }
-    run_command(&mut cargo)?;
-    let raw_wasm = target_dir
-        .join(WASM_TARGET)
-        .join(profile)
-        .join("salespane.wasm");
-
     let glue = target_dir.join("salespane-glue");
     recreate_dir(&glue)?;
-    println!("dist: wasm-bindgen {pinned} --target web");
-    run_command(
-        Command::new("wasm-bindgen")
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--out-name",
-                OUT_NAME,
-                "--out-dir",
-            ])
-            .arg(&glue)
-            .arg(&raw_wasm),
-    )?;
-    let wasm = glue.join(format!("{OUT_NAME}_bg.wasm"));
-    if release {
-        let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-        if !wasm_opt.exists() {
-            bail!(
-                "{} is missing: run `npm ci` in {} (npm's binaryen; Debian's wasm-opt output crashes in Chromium)",
-                wasm_opt.display(),
-                root.display()
-            );
-        }
-        println!("dist: wasm-opt -Oz");
-        run_command(
-            Command::new(&wasm_opt)
-                .arg("-Oz")
-                .args(WASM_OPT_FEATURES)
-                .args(["--strip-debug", "--strip-producers"])
-                .arg(&wasm)
-                .arg("-o")
-                .arg(&wasm),
-        )?;
+    for module in CORE_MODULES {
+        build_module(&root, &target_dir, &glue, module, release, &pinned)?;
     }
 
     let manifest: Value = serde_json::from_str(
@@ -159,7 +150,7 @@ pub fn build(release: bool) -> Result<DistPaths> {
         println!("dist: assembling {}", folder.display());
         recreate_dir(&folder)?;
         copy_tree(&root.join("extension"), &folder)?;
-        for name in [format!("{OUT_NAME}.js"), format!("{OUT_NAME}_bg.wasm")] {
+        for name in CORE_MODULES.iter().flat_map(|m| [m.js(), m.wasm()]) {
             fs::copy(glue.join(&name), folder.join(&name))
                 .with_context(|| format!("copying {name} into {}", folder.display()))?;
         }
@@ -185,6 +176,84 @@ pub fn build(release: bool) -> Result<DistPaths> {
     zip_folder(&paths.firefox, &paths.firefox_zip, None)?;
     print_sizes(&paths)?;
     Ok(paths)
+}
+
+/// Builds one core module: cargo with only its feature (each build overwrites
+/// `<target>/wasm32-unknown-unknown/<profile>/salespane.wasm`, so wasm-bindgen reads it at
+/// once), then the glue as `<glue>/<name>.js` + `<name>_bg.wasm`, optimised in release.
+fn build_module(
+    root: &Path,
+    target_dir: &Path,
+    glue: &Path,
+    module: CoreModule,
+    release: bool,
+    pinned: &str,
+) -> Result<()> {
+    let profile = if release { "release" } else { "debug" };
+    println!(
+        "dist: building the {} module for {WASM_TARGET} ({profile}, feature `{}`)",
+        module.name, module.feature
+    );
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(root).args([
+        "build",
+        "-p",
+        "salespane",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        module.feature,
+    ]);
+    if release {
+        cargo.arg("--release");
+    }
+    run_command(&mut cargo)?;
+    let raw_wasm = target_dir
+        .join(WASM_TARGET)
+        .join(profile)
+        .join("salespane.wasm");
+
+    println!(
+        "dist: wasm-bindgen {pinned} --target web --out-name {}",
+        module.name
+    );
+    run_command(
+        Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                module.name,
+                "--out-dir",
+            ])
+            .arg(glue)
+            .arg(&raw_wasm),
+    )?;
+    if release {
+        let wasm = glue.join(module.wasm());
+        let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+        if !wasm_opt.exists() {
+            bail!(
+                "{} is missing: run `npm ci` in {} (npm's binaryen; Debian's wasm-opt output crashes in Chromium)",
+                wasm_opt.display(),
+                root.display()
+            );
+        }
+        println!("dist: wasm-opt -Oz {}", module.wasm());
+        run_command(
+            Command::new(&wasm_opt)
+                .arg("-Oz")
+                .args(WASM_OPT_FEATURES)
+                .args(["--strip-debug", "--strip-producers"])
+                .arg(&wasm)
+                .arg("-o")
+                .arg(&wasm),
+        )?;
+    }
+    Ok(())
 }
 
 /// The version in `wasm-bindgen = "=X"` of the root Cargo.toml.
@@ -364,36 +433,38 @@ fn collect_files(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
 }
 
 fn print_sizes(paths: &DistPaths) -> Result<()> {
-    let wasm = fs::read(paths.chrome.join(format!("{OUT_NAME}_bg.wasm")))?;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&wasm)?;
-    let gzipped = gz.finish()?.len();
     let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     println!("dist: sizes");
-    println!(
-        "  {OUT_NAME}_bg.wasm  {:>9} bytes raw, {:>9} bytes gzip",
-        wasm.len(),
-        gzipped
-    );
-    println!(
-        "  {OUT_NAME}.js       {:>9} bytes",
-        size(&paths.chrome.join(format!("{OUT_NAME}.js")))
-    );
-    println!(
-        "  content.js         {:>9} bytes",
-        size(&paths.chrome.join("content.js"))
-    );
-    println!(
-        "  {:<18} {:>9} bytes",
-        "salespane-chrome.zip",
-        size(&paths.chrome_zip)
-    );
-    println!(
-        "  {:<18} {:>9} bytes",
-        "salespane-firefox.zip",
-        size(&paths.firefox_zip)
-    );
+    for module in CORE_MODULES {
+        let wasm = fs::read(paths.chrome.join(module.wasm()))?;
+        println!(
+            "  {:<22} {:>9} bytes raw, {:>9} bytes gzip ({})",
+            module.wasm(),
+            wasm.len(),
+            gzip_len(&wasm)?,
+            module.loaded_by
+        );
+        println!(
+            "  {:<22} {:>9} bytes",
+            module.js(),
+            size(&paths.chrome.join(module.js()))
+        );
+    }
+    for (name, path) in [
+        ("content.js", paths.chrome.join("content.js")),
+        ("salespane-chrome.zip", paths.chrome_zip.clone()),
+        ("salespane-firefox.zip", paths.firefox_zip.clone()),
+    ] {
+        println!("  {name:<22} {:>9} bytes", size(&path));
+    }
     Ok(())
+}
+
+/// Length of `bytes` gzipped at the best level (how the budgets are stated).
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len())
 }
 
 fn run_command(command: &mut Command) -> Result<()> {

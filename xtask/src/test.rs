@@ -3,11 +3,13 @@
 //! Stages, each with a heading and a pass/fail line with its time; every stage runs even
 //! after another failed (except what needs a failed build), and the command fails if any did:
 //!
-//! 1. `lint`: rustfmt, clippy (native, all targets) and clippy for wasm32.
+//! 1. `lint`: rustfmt, clippy (native, all targets) and clippy for wasm32, for the background
+//!    module and the UI module alone as well (each is built with only its feature).
 //! 2. `unit`: `cargo test` for the workspace but the browser tests, with a real PostgreSQL
 //!    (`SALESPANE_TEST_POSTGRES_URL`) for the server's tests.
-//! 3. `dist`: the release build of the extension, then `web-ext lint` on the Firefox build.
-//! 4. `e2e`: the server binary, then the end-to-end tests in Chromium and Firefox.
+//! 3. `wasm`: the core's `wasm-bindgen-test` tests in headless Chromium (chromedriver).
+//! 4. `dist`: the release build of the extension, then `web-ext lint` on the Firefox build.
+//! 5. `e2e`: the server binary, then the end-to-end tests in Chromium and Firefox.
 //!
 //! Options: `--skip-setup` (do not check or install tools), `--only <stage>` (repeatable).
 
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const STAGES: [&str; 4] = ["lint", "unit", "dist", "e2e"];
+const STAGES: [&str; 5] = ["lint", "unit", "wasm", "dist", "e2e"];
 
 struct Options {
     skip_setup: bool,
@@ -63,9 +65,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let started = Instant::now();
     if !options.skip_setup {
         setup::ensure(setup::Needs {
-            wasm: wanted("lint") || wanted("dist") || wanted("e2e"),
+            wasm: wanted("lint") || wanted("wasm") || wanted("dist") || wanted("e2e"),
             npm: wanted("dist") || wanted("e2e"),
-            browsers: wanted("e2e"),
+            browsers: wanted("wasm") || wanted("e2e"),
             postgres: wanted("unit"),
         })?;
     }
@@ -81,6 +83,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let result = match stage {
             "lint" => lint(&root),
             "unit" => unit(&root),
+            "wasm" => wasm_browser_tests(&root),
             "dist" => {
                 let result = dist(&root);
                 dist_ok = result.is_ok();
@@ -140,6 +143,7 @@ fn describe(stage: &str) -> &'static str {
     match stage {
         "lint" => "rustfmt, clippy (native and wasm32)",
         "unit" => "cargo test (workspace; server on SQLite and PostgreSQL)",
+        "wasm" => "the core's wasm-bindgen tests in headless Chromium",
         "dist" => "release build of the extension, web-ext lint",
         _ => "end to end in Chromium and Firefox",
     }
@@ -175,6 +179,14 @@ fn lint(root: &Path) -> Result<()> {
                 "warnings",
             ],
         ),
+        (
+            "cargo clippy (wasm32: salespane, background module only)",
+            wasm_clippy_for("background"),
+        ),
+        (
+            "cargo clippy (wasm32: salespane, UI module only)",
+            wasm_clippy_for("ui"),
+        ),
     ] {
         if let Err(err) = cargo(root, &args, &[]) {
             println!("    {name}: FAILED ({err:#})");
@@ -185,6 +197,46 @@ fn lint(root: &Path) -> Result<()> {
         bail!("{} failed", failures.join(", "));
     }
     Ok(())
+}
+
+/// Clippy on the core for wasm32 with one feature alone, as `cargo xtask dist` builds it.
+fn wasm_clippy_for(feature: &'static str) -> Vec<&'static str> {
+    vec![
+        "clippy",
+        "-p",
+        "salespane",
+        "--all-targets",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        feature,
+        "--",
+        "-D",
+        "warnings",
+    ]
+}
+
+/// `cargo test` of the core for wasm32, run by wasm-bindgen-test-runner in headless Chromium
+/// (browser options in the crate's `webdriver.json`), with both features.
+fn wasm_browser_tests(root: &Path) -> Result<()> {
+    cargo(
+        root,
+        &[
+            "test",
+            "-p",
+            "salespane",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+        &[
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ],
+    )
 }
 
 fn unit(root: &Path) -> Result<()> {
