@@ -42,10 +42,6 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::ids::{new_id, now_ms};
 use crate::users::{NewUser, Source};
 
-/// Seconds between passes of the background worker; 0 turns the worker off (passes then
-/// run only through `POST /api/v1/admin/autosync/run`).
-pub const INTERVAL_ENV: &str = "SALESPANE_AUTOSYNC_INTERVAL_SECONDS";
-pub const DEFAULT_INTERVAL_SECONDS: u64 = 300;
 /// How far before the newest change seen the next pass starts again.
 const LOOKBACK_MS: i64 = 2_000;
 const WORKFLOW_NAME_MAX_CHARS: usize = 100;
@@ -516,13 +512,10 @@ async fn sync_user(
 }
 
 /// Background passes over every account with the setting on, every
-/// `SALESPANE_AUTOSYNC_INTERVAL_SECONDS` (default 300; 0 = off). Stops on `state.shutdown`
-/// after finishing the account it is on.
+/// `--autosync-interval-seconds` (0 = off). Stops on `state.shutdown` after finishing the
+/// account it is on.
 pub fn spawn_workers(state: &AppState) -> Vec<JoinHandle<()>> {
-    let seconds = std::env::var(INTERVAL_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(DEFAULT_INTERVAL_SECONDS);
+    let seconds = state.settings.autosync_interval_seconds;
     if seconds == 0 {
         return Vec::new();
     }

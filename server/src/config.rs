@@ -133,6 +133,16 @@ pub struct ServerArgs {
     )]
     pub upstream_timeout_seconds: u64,
 
+    /// Seconds between automatic user sync passes (accounts with the setting on); 0 turns
+    /// the background worker off (passes then run only when an admin asks).
+    #[arg(
+        long,
+        env = "SALESPANE_AUTOSYNC_INTERVAL_SECONDS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub autosync_interval_seconds: u64,
+
     /// Log format.
     #[arg(long, env = "SALESPANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -169,6 +179,7 @@ pub struct Settings {
     pub salesforce_client_secret: Option<String>,
     pub token_cache_seconds: u64,
     pub upstream_timeout_seconds: u64,
+    pub autosync_interval_seconds: u64,
 }
 
 impl ServerArgs {
@@ -211,6 +222,7 @@ impl ServerArgs {
             salesforce_client_secret: self.salesforce_client_secret.clone(),
             token_cache_seconds: self.token_cache_seconds,
             upstream_timeout_seconds: self.upstream_timeout_seconds,
+            autosync_interval_seconds: self.autosync_interval_seconds,
         }
     }
 

@@ -145,7 +145,7 @@ async fn check_mailbox(state: &AppState, user: &CurrentUser, mailbox: &str) -> A
     Err(ApiError::conflict(
         "mailbox_mismatch",
         format!(
-            "The mailbox {mailbox} is not the email of your Salesforce user ({}). Use your Salesforce email address, or confirm which Salesforce user you are (POST /api/v1/me/crm-user) and try again.",
+            "The mailbox {mailbox} is not the email of your Salesforce user ({}). Use your Salesforce email address, or connect Salesforce in the Authorize step and confirm which Salesforce user you are, then try again.",
             user.identity.email
         ),
     ))

@@ -4,13 +4,11 @@
 
 mod common;
 
+use common::crm_id;
+
 use common::{Reply, StatusCode, TestServer};
 use salespane_sandbox::seed;
 use serde_json::{json, Value};
-
-fn crm_id(username: &str) -> String {
-    seed::user_id(username).expect("seeded user").as_str().to_string()
-}
 
 /// Creates an Opportunity in the sandbox through its REST API as `username`.
 async fn create_opportunity(server: &TestServer, username: &str, extra: Value) -> String {
@@ -22,15 +20,28 @@ async fn create_opportunity(server: &TestServer, username: &str, extra: Value) -
         }
     }
     let reply = common::read(
-        server.http.post(format!("{}/services/data/v66.0/sobjects/Opportunity", server.sandbox))
-            .bearer_auth(&token).json(&body),
-    ).await;
-    assert!(reply.status.is_success(), "create opportunity as {username}: {}", reply.text);
+        server
+            .http
+            .post(format!(
+                "{}/services/data/v66.0/sobjects/Opportunity",
+                server.sandbox
+            ))
+            .bearer_auth(&token)
+            .json(&body),
+    )
+    .await;
+    assert!(
+        reply.status.is_success(),
+        "create opportunity as {username}: {}",
+        reply.text
+    );
     reply.body["id"].as_str().expect("record id").to_string()
 }
 
 async fn run(server: &TestServer, admin: &str) -> Reply {
-    let reply = server.post("/api/v1/admin/autosync/run", admin, json!({})).await;
+    let reply = server
+        .post("/api/v1/admin/autosync/run", admin, json!({}))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply
 }
@@ -38,16 +49,29 @@ async fn run(server: &TestServer, admin: &str) -> Reply {
 async fn users(server: &TestServer, admin: &str) -> Vec<Value> {
     let reply = server.get("/api/v1/admin/users", admin).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    reply.body.as_array().or_else(|| reply.body["users"].as_array()).expect("user list").clone()
+    reply
+        .body
+        .as_array()
+        .or_else(|| reply.body["users"].as_array())
+        .expect("user list")
+        .clone()
 }
 
 async fn has_user(server: &TestServer, admin: &str, username: &str) -> Option<Value> {
     let id = crm_id(username);
-    users(server, admin).await.into_iter().find(|u| u["crm_user_id"] == id.as_str())
+    users(server, admin)
+        .await
+        .into_iter()
+        .find(|u| u["crm_user_id"] == id.as_str())
 }
 
 fn created_ids(reply: &Reply) -> Vec<String> {
-    reply.body["created"].as_array().unwrap().iter().map(|u| u["crm_user_id"].as_str().unwrap().to_string()).collect()
+    reply.body["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["crm_user_id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 both_backends! {
@@ -240,12 +264,22 @@ async fn background_worker_syncs_on_its_own_and_stops_on_shutdown() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    let dir = std::env::temp_dir().join(format!("salespane-autosync-worker-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("salespane-autosync-worker-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let database = format!("sqlite://{}/worker.db", dir.display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_salespane-server"))
-        .args(["--sandbox", "--listen", "127.0.0.1:0", "--database", &database])
-        .env("SALESPANE_SECRET_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=")
+        .args([
+            "--sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &database,
+        ])
+        .env(
+            "SALESPANE_SECRET_KEY",
+            "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=",
+        )
         .env("SALESPANE_AUTOSYNC_INTERVAL_SECONDS", "1")
         .env("SALESPANE_LOG", "warn")
         .stdout(Stdio::piped())
@@ -270,36 +304,70 @@ async fn background_worker_syncs_on_its_own_and_stops_on_shutdown() {
     };
     let admin = token(seed::ACME_ADMIN).await;
     let call = |method: reqwest::Method, path: &str, body: Value| {
-        http.request(method, format!("{base}{path}")).bearer_auth(&admin).json(&body)
+        http.request(method, format!("{base}{path}"))
+            .bearer_auth(&admin)
+            .json(&body)
     };
-    let on = common::read(call(reqwest::Method::PUT, "/api/v1/admin/autosync", json!({"enabled": true}))).await;
+    let on = common::read(call(
+        reqwest::Method::PUT,
+        "/api/v1/admin/autosync",
+        json!({"enabled": true}),
+    ))
+    .await;
     assert_eq!(on.status, StatusCode::OK, "{}", on.text);
-    let wf = common::read(call(reqwest::Method::POST, "/api/v1/admin/workflows",
-        json!({"name": "Opps", "crm_object": "Opportunity", "trigger": "created"}))).await;
+    let wf = common::read(call(
+        reqwest::Method::POST,
+        "/api/v1/admin/workflows",
+        json!({"name": "Opps", "crm_object": "Opportunity", "trigger": "created"}),
+    ))
+    .await;
     assert_eq!(wf.status, StatusCode::CREATED, "{}", wf.text);
     let sam = token(seed::ACME_SELLER).await;
     let created = common::read(
-        http.post(format!("{base}/sfdc/services/data/v66.0/sobjects/Opportunity"))
-            .bearer_auth(&sam)
-            .json(&json!({"Name": "Worker deal", "StageName": "Prospecting", "CloseDate": "2027-03-31"})),
-    ).await;
+        http.post(format!(
+            "{base}/sfdc/services/data/v66.0/sobjects/Opportunity"
+        ))
+        .bearer_auth(&sam)
+        .json(
+            &json!({"Name": "Worker deal", "StageName": "Prospecting", "CloseDate": "2027-03-31"}),
+        ),
+    )
+    .await;
     assert!(created.status.is_success(), "{}", created.text);
 
     let sam_id = crm_id(seed::ACME_SELLER);
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let list = common::read(call(reqwest::Method::GET, "/api/v1/admin/users", Value::Null)).await;
-        let found = list.body.as_array().or_else(|| list.body["users"].as_array())
-            .is_some_and(|users| users.iter().any(|u| u["crm_user_id"] == sam_id.as_str() && u["source"] == "auto_sync"));
+        let list = common::read(call(
+            reqwest::Method::GET,
+            "/api/v1/admin/users",
+            Value::Null,
+        ))
+        .await;
+        let found = list
+            .body
+            .as_array()
+            .or_else(|| list.body["users"].as_array())
+            .is_some_and(|users| {
+                users
+                    .iter()
+                    .any(|u| u["crm_user_id"] == sam_id.as_str() && u["source"] == "auto_sync")
+            });
         if found {
             break;
         }
-        assert!(Instant::now() < deadline, "the worker never created Sam: {}", list.text);
+        assert!(
+            Instant::now() < deadline,
+            "the worker never created Sam: {}",
+            list.text
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 
     // SIGTERM: the worker stops with the server.
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

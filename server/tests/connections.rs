@@ -3,16 +3,11 @@
 
 mod common;
 
+use common::crm_id;
+
 use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
-
-fn crm_id(username: &str) -> String {
-    seed::user_id(username)
-        .expect("seeded user")
-        .as_str()
-        .to_string()
-}
 
 /// Starts a connection as `token`'s user and signs in to the sandbox as `username`;
 /// returns the callback page.

@@ -13,7 +13,10 @@ const IDP_HEADER: &str = "X-Salespane-Idp";
 async fn revoked_tokens_stop_working(backend: Backend) {
     let server = TestServer::start_with(backend, &["--token-cache-seconds", "1"]).await;
     let token = server.token_for(seed::ACME_ADMIN).await;
-    assert_eq!(server.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/api/v1/me", &token).await.status,
+        StatusCode::OK
+    );
 
     let revoked = server
         .http
@@ -22,7 +25,11 @@ async fn revoked_tokens_stop_working(backend: Backend) {
         .send()
         .await
         .expect("revoke reaches the sandbox");
-    assert!(revoked.status().is_success(), "revoke: {}", revoked.status());
+    assert!(
+        revoked.status().is_success(),
+        "revoke: {}",
+        revoked.status()
+    );
 
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let reply = server.get("/api/v1/me", &token).await;
@@ -111,7 +118,10 @@ async fn postgres_users_of_another_trusted_openid_provider_sign_in_to_their_acco
 async fn graceful_shutdown(backend: Backend) {
     let mut server = TestServer::start(backend).await;
     let token = server.token_for(seed::ACME_ADMIN).await;
-    assert_eq!(server.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/api/v1/me", &token).await.status,
+        StatusCode::OK
+    );
 
     let writes: Vec<_> = (0..60)
         .map(|i| {
@@ -170,7 +180,10 @@ async fn graceful_shutdown(backend: Backend) {
             accepted.push(name);
         }
     }
-    assert!(!accepted.is_empty(), "some writes were accepted before the signal");
+    assert!(
+        !accepted.is_empty(),
+        "some writes were accepted before the signal"
+    );
 
     server.restart(&[]).await;
     let token = server.token_for(seed::ACME_ADMIN).await;

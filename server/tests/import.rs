@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::crm_id;
+
 use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::{json, Value};
@@ -15,13 +17,6 @@ async fn db(server: &common::TestServer) -> sqlx::AnyPool {
         .connect(&server.database_url)
         .await
         .expect("test db")
-}
-
-fn crm_id(username: &str) -> String {
-    seed::user_id(username)
-        .expect("seeded user")
-        .as_str()
-        .to_string()
 }
 
 fn codes(result: &Value) -> Vec<(String, String)> {

@@ -2,16 +2,11 @@
 
 mod common;
 
+use common::crm_id;
+
 use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
-
-fn crm_id(username: &str) -> String {
-    seed::user_id(username)
-        .expect("seeded user")
-        .as_str()
-        .to_string()
-}
 
 both_backends! {
     async fn globex_cannot_reach_acme(server) {

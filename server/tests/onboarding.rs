@@ -3,26 +3,13 @@
 
 mod common;
 
-use common::{StatusCode, TestServer};
+use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
 
-/// Provisions a seeded Salesforce user as a sales user (over SCIM) and signs them in.
-async fn sales_user(server: &TestServer, user_name: &str, email: &str) -> String {
-    let admin = server.token_for(seed::ACME_ADMIN).await;
-    let issued = server.post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"})).await;
-    let scim = issued.body["token"].as_str().expect("scim token").to_string();
-    let created = common::read(
-        server.http.post(server.url("/scim/v2/Users")).bearer_auth(&scim)
-            .json(&json!({"userName": user_name, "emails": [{"value": email, "primary": true}], "active": true})),
-    ).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    server.token_for(user_name).await
-}
-
 both_backends! {
     async fn onboarding_is_resumable_and_finishes_only_when_complete(server) {
-        let sam = sales_user(&server, seed::ACME_SELLER, seed::ACME_SELLER).await;
+        let sam = server.provision_sales_user(seed::ACME_SELLER, seed::ACME_SELLER).await;
         let fresh = server.get("/api/v1/me/onboarding", &sam).await;
         assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
         assert!(fresh.body["finished_at"].is_null());
@@ -80,12 +67,12 @@ both_backends! {
     }
 
     async fn the_mailbox_must_be_the_users_salesforce_address(server) {
-        let sam = sales_user(&server, seed::ACME_SELLER, seed::ACME_SELLER).await;
+        let sam = server.provision_sales_user(seed::ACME_SELLER, seed::ACME_SELLER).await;
         let other = server.put("/api/v1/me/onboarding", &sam, json!({"mailbox": "sam.private@gmail.example"})).await;
         assert_eq!(other.status, StatusCode::CONFLICT, "{}", other.text);
         assert_eq!(other.code(), "mailbox_mismatch");
         let message = other.body["error"]["message"].as_str().unwrap();
-        assert!(message.contains("/api/v1/me/crm-user") && message.contains("Salesforce email"), "{message}");
+        assert!(message.contains("Authorize step") && message.contains("Salesforce email"), "{message}");
         let invalid = server.put("/api/v1/me/onboarding", &sam, json!({"mailbox": "not-an-address"})).await;
         assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
         assert_eq!(invalid.code(), "invalid_mailbox");
@@ -93,7 +80,7 @@ both_backends! {
 
         // Dan signs in as dan.diff@acme.example; his Salesforce email is another address.
         // Both his login and his Salesforce identity email are accepted.
-        let dan = sales_user(&server, seed::ACME_EMAIL_DIFFERS, seed::ACME_EMAIL_DIFFERS_EMAIL).await;
+        let dan = server.provision_sales_user(seed::ACME_EMAIL_DIFFERS, seed::ACME_EMAIL_DIFFERS_EMAIL).await;
         for address in [seed::ACME_EMAIL_DIFFERS_EMAIL, seed::ACME_EMAIL_DIFFERS] {
             let reply = server.put("/api/v1/me/onboarding", &dan, json!({"mailbox": address})).await;
             assert_eq!(reply.status, StatusCode::OK, "{address}: {}", reply.text);

@@ -15,7 +15,11 @@ fn printed_document() -> Value {
         .arg("openapi")
         .output()
         .expect("run salespane-server openapi");
-    assert!(output.status.success(), "salespane-server openapi failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "salespane-server openapi failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("the openapi command prints JSON")
 }
 
@@ -29,7 +33,10 @@ fn checked_in_document_matches_the_binary() {
     let printed = printed_document();
     if checked_in != printed {
         let paths = |doc: &Value| -> Vec<String> {
-            doc["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+            doc["paths"]
+                .as_object()
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default()
         };
         let (old, new) = (paths(&checked_in), paths(&printed));
         let added: Vec<&String> = new.iter().filter(|p| !old.contains(p)).collect();

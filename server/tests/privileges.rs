@@ -3,22 +3,9 @@
 
 mod common;
 
-use common::{StatusCode, TestServer};
+use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
-
-/// Provisions a seeded Salesforce user as a sales user (over SCIM) and signs them in.
-async fn sales_user(server: &TestServer, username: &str) -> String {
-    let admin = server.token_for(seed::ACME_ADMIN).await;
-    let issued = server.post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"})).await;
-    let scim = issued.body["token"].as_str().expect("scim token").to_string();
-    let created = common::read(
-        server.http.post(server.url("/scim/v2/Users")).bearer_auth(&scim)
-            .json(&json!({"userName": username, "active": true})),
-    ).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    server.token_for(username).await
-}
 
 both_backends! {
     async fn admins_hide_components_from_their_sales_users(server) {
@@ -34,7 +21,7 @@ both_backends! {
         assert_eq!(server.get("/api/v1/admin/privileges", &admin).await.body, saved.body);
 
         // Sales users learn what is hidden from them at sign-in.
-        let sam = sales_user(&server, seed::ACME_SELLER).await;
+        let sam = server.provision_sales_user(seed::ACME_SELLER, seed::ACME_SELLER).await;
         let me = server.get("/api/v1/me", &sam).await;
         assert_eq!(me.status, StatusCode::OK, "{}", me.text);
         assert_eq!(me.body["privileges"]["hidden_components"], json!(["website_visits", "create_lead"]));
@@ -53,7 +40,7 @@ both_backends! {
         let admin = server.token_for(seed::ACME_ADMIN).await;
         server.put("/api/v1/admin/privileges", &admin, json!({"hidden_components": ["timeline"]})).await;
 
-        let sam = sales_user(&server, seed::ACME_SELLER).await;
+        let sam = server.provision_sales_user(seed::ACME_SELLER, seed::ACME_SELLER).await;
         for reply in [
             server.get("/api/v1/admin/privileges", &sam).await,
             server.put("/api/v1/admin/privileges", &sam, json!({"hidden_components": []})).await,

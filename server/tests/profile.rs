@@ -3,22 +3,9 @@
 
 mod common;
 
-use common::{StatusCode, TestServer};
+use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
-
-/// Provisions a seeded Salesforce user as a sales user (over SCIM) and signs them in.
-async fn sales_user(server: &TestServer, username: &str) -> String {
-    let admin = server.token_for(seed::ACME_ADMIN).await;
-    let issued = server.post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"})).await;
-    let scim = issued.body["token"].as_str().expect("scim token").to_string();
-    let created = common::read(
-        server.http.post(server.url("/scim/v2/Users")).bearer_auth(&scim)
-            .json(&json!({"userName": username, "active": true})),
-    ).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    server.token_for(username).await
-}
 
 both_backends! {
     async fn profile_starts_with_defaults_and_keeps_what_is_saved(server) {
@@ -52,7 +39,7 @@ both_backends! {
         assert_eq!(partial.body["signature"], saved.body["signature"]);
 
         // Each user has their own.
-        let sam = sales_user(&server, seed::ACME_SELLER).await;
+        let sam = server.provision_sales_user(seed::ACME_SELLER, seed::ACME_SELLER).await;
         let theirs = server.get("/api/v1/me/profile", &sam).await;
         assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.text);
         assert_eq!(theirs.body["never_log"], json!([]));

@@ -12,13 +12,27 @@ const SCIM_JSON: &str = "application/scim+json";
 
 async fn issue_token(server: &TestServer, admin: &str) -> String {
     let token = server.token_for(admin).await;
-    let reply = server.post("/api/v1/admin/scim-tokens", &token, json!({"name": "Okta"})).await;
+    let reply = server
+        .post("/api/v1/admin/scim-tokens", &token, json!({"name": "Okta"}))
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    reply.body["token"].as_str().expect("token shown once").to_string()
+    reply.body["token"]
+        .as_str()
+        .expect("token shown once")
+        .to_string()
 }
 
-async fn scim(server: &TestServer, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (Reply, String) {
-    let mut request = server.http.request(method, server.url(path)).bearer_auth(token);
+async fn scim(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (Reply, String) {
+    let mut request = server
+        .http
+        .request(method, server.url(path))
+        .bearer_auth(token);
     if let Some(body) = body {
         request = request
             .header("content-type", SCIM_JSON)
@@ -38,23 +52,33 @@ async fn scim(server: &TestServer, method: reqwest::Method, path: &str, token: &
 }
 
 async fn get(server: &TestServer, path: &str, token: &str) -> Reply {
-    scim(server, reqwest::Method::GET, path, token, None).await.0
+    scim(server, reqwest::Method::GET, path, token, None)
+        .await
+        .0
 }
 
 async fn post(server: &TestServer, path: &str, token: &str, body: Value) -> Reply {
-    scim(server, reqwest::Method::POST, path, token, Some(body)).await.0
+    scim(server, reqwest::Method::POST, path, token, Some(body))
+        .await
+        .0
 }
 
 async fn patch(server: &TestServer, path: &str, token: &str, body: Value) -> Reply {
-    scim(server, reqwest::Method::PATCH, path, token, Some(body)).await.0
+    scim(server, reqwest::Method::PATCH, path, token, Some(body))
+        .await
+        .0
 }
 
 async fn put(server: &TestServer, path: &str, token: &str, body: Value) -> Reply {
-    scim(server, reqwest::Method::PUT, path, token, Some(body)).await.0
+    scim(server, reqwest::Method::PUT, path, token, Some(body))
+        .await
+        .0
 }
 
 async fn delete(server: &TestServer, path: &str, token: &str) -> Reply {
-    scim(server, reqwest::Method::DELETE, path, token, None).await.0
+    scim(server, reqwest::Method::DELETE, path, token, None)
+        .await
+        .0
 }
 
 fn okta_user(user_name: &str, given: &str, family: &str) -> Value {
@@ -78,9 +102,17 @@ async fn seats_used(server: &TestServer, admin: &str) -> i64 {
 
 fn assert_scim_error(reply: &Reply, status: u16) {
     assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
-    assert_eq!(reply.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error", "{}", reply.text);
+    assert_eq!(
+        reply.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.body["status"], status.to_string(), "{}", reply.text);
-    assert!(reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{}", reply.text);
+    assert!(
+        reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{}",
+        reply.text
+    );
 }
 
 both_backends! {

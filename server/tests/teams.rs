@@ -10,14 +10,23 @@ use serde_json::{json, Value};
 /// Provisions seeded Salesforce users as sales users (over SCIM); returns their user ids.
 async fn provision(server: &TestServer, admin: &str, usernames: &[&str]) -> Vec<String> {
     let admin = server.token_for(admin).await;
-    let issued = server.post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"})).await;
-    let scim = issued.body["token"].as_str().expect("scim token").to_string();
+    let issued = server
+        .post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"}))
+        .await;
+    let scim = issued.body["token"]
+        .as_str()
+        .expect("scim token")
+        .to_string();
     let mut ids = Vec::new();
     for username in usernames {
         let created = common::read(
-            server.http.post(server.url("/scim/v2/Users")).bearer_auth(&scim)
+            server
+                .http
+                .post(server.url("/scim/v2/Users"))
+                .bearer_auth(&scim)
                 .json(&json!({"userName": username, "active": true})),
-        ).await;
+        )
+        .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         ids.push(created.body["id"].as_str().unwrap().to_string());
     }
@@ -25,8 +34,12 @@ async fn provision(server: &TestServer, admin: &str, usernames: &[&str]) -> Vec<
 }
 
 fn member_ids(team: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = team["members"].as_array().unwrap().iter()
-        .map(|m| m["user_id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user_id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
     ids
 }

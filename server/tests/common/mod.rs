@@ -30,6 +30,14 @@ pub struct TestServer {
     secret_key: String,
 }
 
+/// The 18-character Salesforce id of a seeded sandbox user.
+pub fn crm_id(username: &str) -> String {
+    salespane_sandbox::seed::user_id(username)
+        .expect("seeded user")
+        .as_str()
+        .to_string()
+}
+
 /// A response read whole: status and JSON body (Null when the body is not JSON).
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -125,11 +133,40 @@ impl TestServer {
             .expect("sandbox token request");
         let status = reply.status();
         let body: Value = reply.json().await.expect("sandbox token json");
-        assert!(status.is_success(), "sandbox token for {username}: {status} {body}");
+        assert!(
+            status.is_success(),
+            "sandbox token for {username}: {status} {body}"
+        );
         body["access_token"]
             .as_str()
             .expect("access_token")
             .to_string()
+    }
+
+    /// Provisions a seeded Salesforce user as a sales user of Acme over SCIM (with `email` as
+    /// their work email, taking a seat) and returns an access token of theirs.
+    pub async fn provision_sales_user(&self, username: &str, email: &str) -> String {
+        let admin = self.token_for(salespane_sandbox::seed::ACME_ADMIN).await;
+        let issued = self
+            .post("/api/v1/admin/scim-tokens", &admin, json!({"name": "test"}))
+            .await;
+        let scim = issued.body["token"]
+            .as_str()
+            .expect("scim token")
+            .to_string();
+        let created = read(
+            self.http
+                .post(self.url("/scim/v2/Users"))
+                .bearer_auth(&scim)
+                .json(&json!({
+                    "userName": username,
+                    "emails": [{"value": email, "primary": true}],
+                    "active": true
+                })),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        self.token_for(username).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -145,7 +182,13 @@ impl TestServer {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
-        read(self.http.post(self.url(path)).bearer_auth(token).json(&body)).await
+        read(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
@@ -153,7 +196,13 @@ impl TestServer {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
-        read(self.http.patch(self.url(path)).bearer_auth(token).json(&body)).await
+        read(
+            self.http
+                .patch(self.url(path))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
     }
 
     /// Runs `salespane-server admin …` against this server's database.
@@ -183,12 +232,18 @@ impl Drop for TestServer {
         if let Some((admin_url, name)) = self.pg_cleanup.take() {
             // Drop runs inside the test's runtime; use a thread with its own.
             let _ = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(async {
                         use sqlx::Executor;
                         if let Ok(pool) = pg_admin_pool(&admin_url).await {
                             let _ = pool
-                                .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                                .execute(
+                                    format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
+                                        .as_str(),
+                                )
                                 .await;
                         }
                     });
@@ -201,7 +256,13 @@ impl Drop for TestServer {
 
 fn spawn_server(database_url: &str, secret_key: &str, extra_args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_salespane-server"))
-        .args(["--sandbox", "--listen", "127.0.0.1:0", "--database", database_url])
+        .args([
+            "--sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            database_url,
+        ])
         .args(extra_args)
         .env("SALESPANE_SECRET_KEY", secret_key)
         .env("SALESPANE_LOG", "warn")
