@@ -2,8 +2,9 @@
 //! `salespane-server --sandbox`: a new sales user goes through onboarding; an admin imports
 //! users up to the seat limit and sees the next import refused with its reason; a sales user
 //! gets no admin page. Sign-in goes through the background's `signIn` message (the sandbox
-//! signs in the `loginHint` user at once). Screenshots for the README go to
-//! `docs/screenshots/` (Chromium only, so they do not change with the browser).
+//! signs in the `loginHint` user at once). Screenshots (Chromium only, so they do not change
+//! with the browser) go to `target/screenshots/`; with `SALESPANE_UPDATE_SCREENSHOTS=1` they
+//! replace the README's in `docs/screenshots/`.
 
 use salespane_e2e::fixtures::FixtureServer;
 use salespane_e2e::scenario::{ensure, run};
@@ -173,7 +174,12 @@ fn screenshots_sized(
     if browser.kind() != BrowserKind::Chromium {
         return Ok(());
     }
-    let dir = env::repo_root().join("docs/screenshots");
+    let dir = if std::env::var_os("SALESPANE_UPDATE_SCREENSHOTS").is_some() {
+        env::repo_root().join("docs/screenshots")
+    } else {
+        env::repo_root().join("target/screenshots")
+    };
+    std::fs::create_dir_all(&dir).map_err(Error::io(format!("creating {}", dir.display())))?;
     let cdp = |cmd: &str, params: Value| {
         browser.raw(
             "POST",
