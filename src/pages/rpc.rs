@@ -28,7 +28,7 @@ pub struct AuthStatus {
 }
 
 /// Sends one message to the background and returns its answer as JSON.
-async fn send(message: Value) -> Result<Value, PageError> {
+pub(crate) async fn send(message: Value) -> Result<Value, PageError> {
     let adapter = crate::ui::dom::adapter();
     let send = js_sys::Reflect::get(&adapter, &JsValue::from_str("send"))
         .ok()

@@ -9,7 +9,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
+
+use crate::pages::rpc::send;
+use crate::pages::PageError;
+use crate::ui::dom::{adapter, document, t_with};
 use web_sys::{Document, Element};
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,11 +31,6 @@ struct AuthAnswer {
     message: Option<String>,
 }
 
-fn adapter() -> JsValue {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("salespaneBrowser"))
-        .unwrap_or(JsValue::UNDEFINED)
-}
-
 fn call(name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let adapter = adapter();
     let function: js_sys::Function = js_sys::Reflect::get(&adapter, &JsValue::from_str(name))?
@@ -39,25 +38,6 @@ fn call(name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
         .map_err(|_| JsValue::from_str("the browser adapter is missing; reload the extension"))?;
     let list: js_sys::Array = args.iter().collect();
     function.apply(&adapter, &list)
-}
-
-fn translate(name: &str, substitutions: &[&str]) -> String {
-    let subs: js_sys::Array = substitutions.iter().map(|s| JsValue::from_str(s)).collect();
-    call("message", &[JsValue::from_str(name), subs.into()])
-        .ok()
-        .and_then(|v| v.as_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| name.to_string())
-}
-
-async fn ask(message: Value) -> Result<Value, JsValue> {
-    let js = js_sys::JSON::parse(&message.to_string())?;
-    let promise: js_sys::Promise = call("send", &[js])?.dyn_into()?;
-    let answer = JsFuture::from(promise).await?;
-    let text = js_sys::JSON::stringify(&answer)?
-        .as_string()
-        .unwrap_or_default();
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn auth_answer(value: Value) -> AuthAnswer {
@@ -72,33 +52,27 @@ fn auth_answer(value: Value) -> AuthAnswer {
     answer
 }
 
-fn document() -> Result<Document, JsValue> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("the popup has no document"))
-}
-
 /// Loads the state from the background and renders it.
 pub fn start() -> Result<(), JsValue> {
     spawn_local(async {
-        let idp_name = ask(json!({"v":1,"type":"getSettings"}))
+        let idp_name = send(json!({"v":1,"type":"getSettings"}))
             .await
             .ok()
             .and_then(|s| s.get("idpName").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| "Salesforce".into());
-        let status = ask(json!({"v":1,"type":"authStatus"})).await;
+        let status = send(json!({"v":1,"type":"authStatus"})).await;
         show(&idp_name, status, None);
     });
     Ok(())
 }
 
-fn show(idp_name: &str, status: Result<Value, JsValue>, focus: Option<Action>) {
+fn show(idp_name: &str, status: Result<Value, PageError>, focus: Option<Action>) {
     let answer = match status {
         Ok(value) => auth_answer(value),
         Err(e) => AuthAnswer {
             error: Some(ErrorDetail {
-                code: "background_unavailable".into(),
-                message: e.as_string().unwrap_or_default(),
+                code: e.code,
+                message: e.message,
             }),
             ..AuthAnswer::default()
         },
@@ -128,7 +102,7 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
     main.set_id("salespane-popup");
     main.set_attribute("data-state", view.state)?;
     let header = element(&document, "header", None)?;
-    let heading = element(&document, "h1", Some(&translate("popupHeading", &[])))?;
+    let heading = element(&document, "h1", Some(&t_with("popupHeading", &[])))?;
     header.append_child(&heading)?;
     main.append_child(&header)?;
 
@@ -136,7 +110,7 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
         let list = element(&document, "dl", None)?;
         list.set_attribute("data-testid", "user")?;
         for field in &view.fields {
-            let label = element(&document, "dt", Some(&translate(field.label, &[])))?;
+            let label = element(&document, "dt", Some(&t_with(field.label, &[])))?;
             list.append_child(&label)?;
             let value = element(&document, "dd", Some(&field.value))?;
             value.set_attribute("data-testid", field.testid)?;
@@ -145,7 +119,7 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
         }
         main.append_child(&list)?;
     } else if view.state == "signed-out" {
-        let intro = element(&document, "p", Some(&translate("popupSignedOut", &[])))?;
+        let intro = element(&document, "p", Some(&t_with("popupSignedOut", &[])))?;
         main.append_child(&intro)?;
     }
 
@@ -155,7 +129,7 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
         alert.set_attribute("class", "problem")?;
         alert.set_attribute("data-testid", "problem")?;
         alert.set_attribute("data-code", &problem.code)?;
-        let advice = element(&document, "p", Some(&translate(problem.advice, &[])))?;
+        let advice = element(&document, "p", Some(&t_with(problem.advice, &[])))?;
         alert.append_child(&advice)?;
         if !problem.detail.is_empty() {
             let detail = element(&document, "p", Some(&problem.detail))?;
@@ -170,8 +144,8 @@ fn render(view: &PopupView, focus: Option<Action>) -> Result<(), JsValue> {
     let mut to_focus = None;
     for &action in &view.actions {
         let label = match action {
-            Action::SignIn => translate(action.label(), &[&view.idp_name]),
-            _ => translate(action.label(), &[]),
+            Action::SignIn => t_with(action.label(), &[&view.idp_name]),
+            _ => t_with(action.label(), &[]),
         };
         let button = element(&document, "button", Some(&label))?;
         button.set_attribute("type", "button")?;
@@ -230,14 +204,14 @@ fn act(action: Action, idp_name: String, target: Option<web_sys::EventTarget>) {
         Action::SignIn => {
             busy(target);
             spawn_local(async move {
-                let status = ask(json!({"v":1,"type":"signIn","interactive":true})).await;
+                let status = send(json!({"v":1,"type":"signIn","interactive":true})).await;
                 show(&idp_name, status, None);
             });
         }
         Action::SignOut => {
             busy(target);
             spawn_local(async move {
-                let status = ask(json!({"v":1,"type":"signOut"})).await;
+                let status = send(json!({"v":1,"type":"signOut"})).await;
                 show(&idp_name, status, Some(Action::SignIn));
             });
         }
