@@ -11,7 +11,7 @@ use std::io::Write;
 use crate::config::ServerArgs;
 use crate::db::Db;
 use crate::ids::{new_id, now_ms, random_secret};
-use crate::users::{insert_user, take_seat, NewUser, Source};
+use crate::provisioning::users::{insert_user, take_seat, NewUser, Source};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {

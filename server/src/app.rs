@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::identity::IdentityVerifier;
+use crate::identity::verifier::IdentityVerifier;
 
 #[derive(Clone)]
 pub struct AppState(Arc<AppInner>);
@@ -76,14 +76,14 @@ impl AppState {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(crate::health::routes())
-        .merge(crate::me::routes())
-        .merge(crate::admin_users::routes())
-        .merge(crate::crm_link::routes())
-        .merge(crate::profile::routes())
-        .merge(crate::onboarding::routes())
-        .merge(crate::privileges::routes())
-        .merge(crate::teams::routes())
-        .merge(crate::autosync::routes())
+        .merge(crate::identity::me::routes())
+        .merge(crate::provisioning::admin_users::routes())
+        .merge(crate::crm::link::routes())
+        .merge(crate::provisioning::profile::routes())
+        .merge(crate::provisioning::onboarding::routes())
+        .merge(crate::provisioning::privileges::routes())
+        .merge(crate::provisioning::teams::routes())
+        .merge(crate::provisioning::autosync::routes())
         .merge(crate::scim::routes())
 }
 
@@ -106,8 +106,8 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     if state.settings.sandbox {
         router = router.nest_service(
-            crate::sandbox_mode::PREFIX,
-            crate::sandbox_mode::router(&state),
+            crate::crm::sandbox_mode::PREFIX,
+            crate::crm::sandbox_mode::router(&state),
         );
     }
     router
@@ -141,7 +141,7 @@ fn extension_cors() -> CorsLayer {
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderName::from_static(crate::auth::IDP_HEADER),
+            axum::http::HeaderName::from_static(crate::identity::auth::IDP_HEADER),
         ])
         .max_age(Duration::from_secs(600))
 }

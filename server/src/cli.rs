@@ -68,18 +68,18 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let db = Db::connect(&args.database).await?;
     let state = AppState::new(db.clone(), settings, secrets)?;
     if state.settings.sandbox {
-        crate::sandbox_mode::seed_accounts(&state).await?;
+        crate::crm::sandbox_mode::seed_accounts(&state).await?;
     }
-    let workers = crate::autosync::spawn_workers(&state);
+    let workers = crate::provisioning::autosync::spawn_workers(&state);
     let router = app::router(state.clone());
     if state.settings.sandbox {
-        crate::crm_link::connect_sandbox_team_sync(&state, router.clone()).await;
+        crate::crm::link::connect_sandbox_team_sync(&state, router.clone()).await;
     }
 
     // The line test harnesses and the demo wait for; printed once the socket accepts.
     println!("salespane-server listening on http://{bound}");
     if state.settings.sandbox {
-        println!("{}", crate::sandbox_mode::sign_in_help(&state).await);
+        println!("{}", crate::crm::sandbox_mode::sign_in_help(&state).await);
     }
     let _ = std::io::stdout().flush();
     tracing::info!(%bound, database = %crate::db::redact(&args.database), "serving");

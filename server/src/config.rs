@@ -190,7 +190,7 @@ impl ServerArgs {
             .unwrap_or_else(|| format!("http://{bound}"))
             .trim_end_matches('/')
             .to_string();
-        let sandbox_base = format!("{public_url}{}", crate::sandbox_mode::PREFIX);
+        let sandbox_base = format!("{public_url}{}", crate::crm::sandbox_mode::PREFIX);
         let default_idp = if self.sandbox {
             sandbox_base.clone()
         } else {

@@ -1,15 +1,17 @@
 //! Salespane server: the provisioning and tracking API behind the extension, with a
 //! built-in Salesforce sandbox. `main.rs` only calls [`cli::main`].
+//!
+//! Code is grouped by domain, each folder holding its routes, storage and types:
+//! `identity` (who is calling), `provisioning` (users, seats, import, teams, privileges,
+//! autosync, profiles, onboarding), `crm` (connections, owner mapping, the sandbox), `scim`,
+//! and `tracking`. The files at this level are the platform they share: configuration, the
+//! database, errors, secrets, the router and the OpenAPI frame.
 
 pub mod admin_cli;
-pub mod admin_users;
 pub mod app;
-pub mod auth;
-pub mod autosync;
 pub mod cli;
 pub mod config;
-pub mod crm_access;
-pub mod crm_link;
+pub mod crm;
 pub mod crypto;
 pub mod db;
 pub mod error;
@@ -17,13 +19,7 @@ pub mod extract;
 pub mod health;
 pub mod identity;
 pub mod ids;
-pub mod me;
-pub mod onboarding;
 pub mod openapi;
-pub mod privileges;
-pub mod profile;
-pub mod sandbox_mode;
+pub mod provisioning;
 pub mod scim;
-pub mod signing_keys;
-pub mod teams;
-pub mod users;
+pub mod tracking;

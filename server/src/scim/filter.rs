@@ -20,7 +20,7 @@ pub fn parse(text: &str) -> Result<Filter, ScimError> {
             "invalidFilter",
             format!(
                 "The filter {} is not supported. Supported: userName eq \"…\", externalId eq \"…\", emails.value eq \"…\", id eq \"…\".",
-                crate::profile::clip(text)
+                crate::provisioning::profile::clip(text)
             ),
         )
     };

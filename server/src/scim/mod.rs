@@ -82,7 +82,10 @@ impl ScimError {
         ScimError::new(
             StatusCode::NOT_FOUND,
             None,
-            format!("No user {} in this account.", crate::profile::clip(id)),
+            format!(
+                "No user {} in this account.",
+                crate::provisioning::profile::clip(id)
+            ),
         )
     }
     pub fn uniqueness(detail: impl Into<String>) -> ScimError {
@@ -167,7 +170,7 @@ impl FromRequestParts<AppState> for ScimAccount {
                 "Send the SCIM token issued in Salespane (Admin → SCIM tokens) as Authorization: Bearer <token>.",
             )
         };
-        let token = crate::auth::bearer_token(parts).map_err(|_| unauthorized())?;
+        let token = crate::identity::auth::bearer_token(parts).map_err(|_| unauthorized())?;
         let row = sqlx::query(
             "SELECT account_id FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
@@ -237,5 +240,5 @@ impl FromRequest<AppState> for ScimBody {
 
 /// `2026-11-23T10:00:00.123Z` from milliseconds since the epoch.
 pub fn rfc3339(ms: i64) -> String {
-    crate::autosync::format_utc(ms)
+    crate::provisioning::autosync::format_utc(ms)
 }

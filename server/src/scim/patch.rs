@@ -78,7 +78,7 @@ pub fn apply_patch(changes: &mut Changes, body: &Value) -> Result<(), ScimError>
                     "invalidSyntax",
                     format!(
                         "Unknown PATCH op \"{}\": use add, replace or remove.",
-                        crate::profile::clip(&op_text)
+                        crate::provisioning::profile::clip(&op_text)
                     ),
                 ))
             }
@@ -232,7 +232,7 @@ fn apply_path(
                 "invalidPath",
                 format!(
                     "The attribute path {} is not supported. Supported: active, userName, externalId, displayName, title, name.givenName, name.familyName, emails[type eq \"work\"].value, phoneNumbers[type eq \"work\"].value.",
-                    crate::profile::clip(path)
+                    crate::provisioning::profile::clip(path)
                 ),
             ))
         }
@@ -251,7 +251,7 @@ fn cannot_remove(path: &str) -> ScimError {
         "mutability",
         format!(
             "{} is required and cannot be removed.",
-            crate::profile::clip(path)
+            crate::provisioning::profile::clip(path)
         ),
     )
 }
@@ -264,7 +264,10 @@ fn boolean(path: &str, value: Option<&Value>) -> Result<bool, ScimError> {
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
         _ => Err(ScimError::bad(
             "invalidValue",
-            format!("{} must be true or false.", crate::profile::clip(path)),
+            format!(
+                "{} must be true or false.",
+                crate::provisioning::profile::clip(path)
+            ),
         )),
     }
 }
@@ -274,7 +277,10 @@ fn required_string(path: &str, value: Option<&Value>) -> Result<String, ScimErro
         Some(text) => Ok(text),
         None => Err(ScimError::bad(
             "invalidValue",
-            format!("{} cannot be empty.", crate::profile::clip(path)),
+            format!(
+                "{} cannot be empty.",
+                crate::provisioning::profile::clip(path)
+            ),
         )),
     }
 }
@@ -293,7 +299,7 @@ fn optional(path: &str, value: Option<&Value>, remove: bool) -> Result<Option<St
                     "invalidValue",
                     format!(
                         "{} is too long or holds control characters.",
-                        crate::profile::clip(path)
+                        crate::provisioning::profile::clip(path)
                     ),
                 ));
             }
@@ -303,7 +309,10 @@ fn optional(path: &str, value: Option<&Value>, remove: bool) -> Result<Option<St
         Some(Value::Array(items)) if items.len() == 1 => optional(path, items.first(), false),
         Some(_) => Err(ScimError::bad(
             "invalidValue",
-            format!("{} must be a string.", crate::profile::clip(path)),
+            format!(
+                "{} must be a string.",
+                crate::provisioning::profile::clip(path)
+            ),
         )),
     }
 }
@@ -320,7 +329,7 @@ fn pick_multi_valued(path: &str, value: Option<&Value>) -> Result<Option<String>
                 "invalidValue",
                 format!(
                     "{} must be a list of {{\"value\":…}} objects.",
-                    crate::profile::clip(path)
+                    crate::provisioning::profile::clip(path)
                 ),
             ))
         }

@@ -8,9 +8,9 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::identity::auth::AdminUser;
 use crate::ids::{new_id, now_ms, random_secret};
 
 /// Prefix of issued tokens: recognisable in a secret scanner or a leaked config.

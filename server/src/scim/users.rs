@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::db::is_unique_violation;
 use crate::extract::ApiPath;
 use crate::ids::now_ms;
-use crate::users::{NewUser, Source};
+use crate::provisioning::users::{NewUser, Source};
 
 const DEFAULT_COUNT: i64 = 100;
 const MAX_COUNT: i64 = 200;
@@ -212,7 +212,7 @@ fn parse_number(name: &str, value: &str) -> ScimResult<i64> {
             "invalidValue",
             format!(
                 "{name} must be a whole number, not {}.",
-                crate::profile::clip(value)
+                crate::provisioning::profile::clip(value)
             ),
         )
     })
@@ -252,8 +252,13 @@ async fn create_user(
         )
         .await?;
         if active {
-            crate::users::set_status(&state.db, &account.account_id, &user_id, UserStatus::Active)
-                .await?;
+            crate::provisioning::users::set_status(
+                &state.db,
+                &account.account_id,
+                &user_id,
+                UserStatus::Active,
+            )
+            .await?;
         }
         sqlx::query("UPDATE users SET scim_deleted_at = NULL WHERE id = $1 AND account_id = $2")
             .bind(&user_id)
@@ -292,11 +297,11 @@ async fn create_user(
         scim_user_name: Some(user_name.clone()),
     };
     let user_id = if active {
-        crate::users::create_with_seat(&state.db, new).await?
+        crate::provisioning::users::create_with_seat(&state.db, new).await?
     } else {
         // Provisioned but not unlocked: no seat is taken.
         let mut tx = state.db.pool.begin().await?;
-        let id = crate::users::insert_user(&mut tx, &new, false).await?;
+        let id = crate::provisioning::users::insert_user(&mut tx, &new, false).await?;
         tx.commit().await?;
         id
     };
@@ -386,7 +391,7 @@ async fn delete_user(
     ApiPath(user_id): ApiPath<String>,
 ) -> ScimResult<StatusCode> {
     load(&state, &account.account_id, &user_id).await?;
-    crate::users::set_status(
+    crate::provisioning::users::set_status(
         &state.db,
         &account.account_id,
         &user_id,
@@ -427,7 +432,7 @@ async fn update(
         } else {
             UserStatus::Deactivated
         };
-        crate::users::set_status(&state.db, account_id, user_id, status).await?;
+        crate::provisioning::users::set_status(&state.db, account_id, user_id, status).await?;
     }
     let mut merged = changes;
     // Keep what the request does not touch.
@@ -520,12 +525,12 @@ fn resolve_email(changes: &Changes, user_name: &str) -> ScimResult<String> {
         .unwrap_or_else(|| user_name.to_string())
         .trim()
         .to_lowercase();
-    if !crate::profile::is_email(&email) {
+    if !crate::provisioning::profile::is_email(&email) {
         return Err(ScimError::bad(
             "invalidValue",
             format!(
                 "Salespane needs the user's work email: send emails [{{\"value\":\"…\",\"type\":\"work\",\"primary\":true}}] or a userName that is an email address (got {}).",
-                crate::profile::clip(&email)
+                crate::provisioning::profile::clip(&email)
             ),
         ));
     }
@@ -551,8 +556,8 @@ async fn check_unique(
     if taken.is_some() {
         return Err(ScimError::uniqueness(format!(
             "A user with the userName {} or email {email} already exists in this account; look it up with filter=userName eq \"{}\" and update it instead.",
-            crate::profile::clip(user_name),
-            crate::profile::clip(user_name)
+            crate::provisioning::profile::clip(user_name),
+            crate::provisioning::profile::clip(user_name)
         )));
     }
     Ok(())

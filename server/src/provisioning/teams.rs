@@ -8,10 +8,10 @@ use sqlx::{Any, Row, Transaction};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::{AdminUser, CurrentUser};
 use crate::db::{is_unique_violation, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::identity::auth::{AdminUser, CurrentUser};
 use crate::ids::{new_id, now_ms};
 
 const TEAM_NAME_MAX_CHARS: usize = 100;
@@ -194,7 +194,7 @@ async fn replace_members(
                 "user_not_found",
                 format!(
                     "user_ids: no sales user {} in your account. Reload the sales users list.",
-                    crate::profile::clip(id)
+                    crate::provisioning::profile::clip(id)
                 ),
             ));
         }

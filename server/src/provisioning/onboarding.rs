@@ -9,10 +9,10 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::identity::auth::CurrentUser;
 use crate::ids::now_ms;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -112,12 +112,12 @@ pub fn missing_steps(onboarding: &Onboarding) -> Vec<&'static str> {
 /// connection. Otherwise their mail would be logged under someone else's CRM user.
 async fn check_mailbox(state: &AppState, user: &CurrentUser, mailbox: &str) -> ApiResult<String> {
     let mailbox = mailbox.trim().to_lowercase();
-    if !crate::profile::is_email(&mailbox) {
+    if !crate::provisioning::profile::is_email(&mailbox) {
         return Err(ApiError::bad_request(
             "invalid_mailbox",
             format!(
                 "mailbox: \"{}\" is not an email address. Enter the address you send mail from.",
-                crate::profile::clip(&mailbox)
+                crate::provisioning::profile::clip(&mailbox)
             ),
         ));
     }

@@ -8,10 +8,10 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::AdminUser;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::identity::auth::AdminUser;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_privileges, put_privileges))

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::identity::{Identity, IdentityError};
+use crate::identity::verifier::{Identity, IdentityError};
 
 /// Header naming the identity provider (issuer URL) that issued the bearer token, for
 /// accounts that sign in with an OpenID Connect provider other than the server's default.

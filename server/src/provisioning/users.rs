@@ -14,9 +14,9 @@ use salespane_api::profile::{Onboarding, Profile};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::auth::{parse_role, role_str};
 use crate::db::{is_unique_violation, Db};
 use crate::error::ApiError;
+use crate::identity::auth::{parse_role, role_str};
 use crate::ids::{new_id, now_ms};
 
 /// Where a user came from.

@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_ms};
-use crate::users::{insert_user, NewUser, Source};
+use crate::provisioning::users::{insert_user, NewUser, Source};
 use salespane_api::me::Role;
 
 pub const PREFIX: &str = "/sfdc";

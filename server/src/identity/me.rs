@@ -10,11 +10,11 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::{parse_role, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::identity::auth::{parse_role, CurrentUser};
 use crate::ids::now_ms;
-use crate::users::parse_status;
+use crate::provisioning::users::parse_status;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,7 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 403, description = "account_not_connected, not_imported, no_seat or user_deactivated", body = salespane_api::error::ErrorBody),
     ))]
 async fn get_me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<ApiJson<Me>> {
-    let signing_key = crate::signing_keys::current(&state, &user.account_id, &user.user_id).await?;
+    let signing_key =
+        crate::tracking::signing_keys::current(&state, &user.account_id, &user.user_id).await?;
     Ok(ApiJson(load_me(&state, &user, signing_key).await?))
 }
 
@@ -48,7 +49,7 @@ async fn rotate_signing_key(
     user: CurrentUser,
 ) -> ApiResult<ApiJson<SigningKey>> {
     Ok(ApiJson(
-        crate::signing_keys::rotate(&state, &user.account_id, &user.user_id).await?,
+        crate::tracking::signing_keys::rotate(&state, &user.account_id, &user.user_id).await?,
     ))
 }
 
@@ -101,7 +102,7 @@ async fn load_me(
 
     let (profile, onboarding) = profile_and_onboarding(state, user).await?;
 
-    let owner = crate::crm_access::owner_mapping(state, &user.account_id, &user.user_id).await?;
+    let owner = crate::crm::access::owner_mapping(state, &user.account_id, &user.user_id).await?;
     let crm_connected = team_sync_working(state, &user.account_id).await?;
     Ok(Me {
         account: AccountSummary {

@@ -8,10 +8,10 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::identity::auth::CurrentUser;
 use crate::ids::now_ms;
 
 /// Signatures are pasted HTML; anything bigger than this is not a signature.

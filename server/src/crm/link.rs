@@ -17,11 +17,11 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::{AdminUser, CurrentUser};
-use crate::crm_access::{self, bounded, map_crm_error, record_failure};
+use crate::crm::access::{self, bounded, map_crm_error, record_failure};
 use crate::db::is_unique_violation;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::identity::auth::{AdminUser, CurrentUser};
 use crate::ids::{new_id, now_ms, random_secret};
 
 /// Where Salesforce sends the browser back, under the server's public URL.
@@ -77,7 +77,7 @@ async fn start_connection(
     .execute(&state.db.pool)
     .await?;
     let authorize_url =
-        crm_access::oauth(&state)?.authorize_url(&redirect, &oauth_state, &pkce.challenge, None);
+        access::oauth(&state)?.authorize_url(&redirect, &oauth_state, &pkce.challenge, None);
     Ok(ApiJson(ConnectStart { authorize_url }))
 }
 
@@ -185,7 +185,7 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
         .secrets
         .open(&verifier_sealed)
         .map_err(|_| sign_in_again("The sign-in could not be read back."))?;
-    let oauth = crm_access::oauth(state)?;
+    let oauth = access::oauth(state)?;
     let tokens = bounded(state, oauth.exchange_code(&code, &verifier, &redirect))
         .await
         .map_err(|e| match e {
@@ -233,7 +233,7 @@ async fn check_api_access(
         return Ok(false);
     };
     let session = SalesforceSession::new(
-        crm_access::crm_http(state)?,
+        access::crm_http(state)?,
         SessionTokens {
             instance_url,
             access_token: tokens.access_token.clone(),
@@ -305,7 +305,7 @@ pub async fn store_connection(
             .bind(account_id)
             .fetch_optional(&state.db.pool)
             .await?
-            .ok_or_else(crate::users::user_not_found)?;
+            .ok_or_else(crate::provisioning::users::user_not_found)?;
     let user_email: String = user.try_get("email")?;
     let user_crm: Option<String> = user.try_get("crm_user_id")?;
     let other =
@@ -470,7 +470,7 @@ async fn load_my_connection(
         });
         // Best effort: Salesforce users matching the sales user's email, and the CRM user
         // they are already linked to; without Salesforce the connected user is offered.
-        if let Ok(session) = crm_access::connection_session(state, &user.account_id, &id).await {
+        if let Ok(session) = access::connection_session(state, &user.account_id, &id).await {
             if let Ok(found) = bounded(state, session.find_users_by_email(&user_email)).await {
                 for u in found.into_iter().filter(|u| u.is_active) {
                     push_candidate(&mut candidates, u);
@@ -604,7 +604,7 @@ async fn delete_my_connection(
     if let Ok(refresh) = state.secrets.open(&sealed) {
         // Removing it here matters more than Salesforce hearing of it: a failed revoke is
         // logged, and the token dies with the connected app's policy.
-        let oauth = crm_access::oauth(&state)?;
+        let oauth = access::oauth(&state)?;
         if let Err(err) = bounded(&state, oauth.revoke(&refresh)).await {
             tracing::warn!(connection = %id, error = %err, "could not revoke the Salesforce token");
         }
@@ -658,7 +658,7 @@ pub async fn load_team_sync_status(
     state: &AppState,
     account_id: &str,
 ) -> Result<TeamSyncStatus, ApiError> {
-    let chosen = crm_access::team_sync_connection_id(state, account_id).await?;
+    let chosen = access::team_sync_connection_id(state, account_id).await?;
     let rows = sqlx::query(&format!(
         "SELECT {CONNECTION_COLUMNS} FROM crm_connections c JOIN users u ON u.id = c.user_id WHERE c.account_id = $1 ORDER BY u.email"
     ))
@@ -729,7 +729,7 @@ async fn choose_team_sync(
     let username: String = row.try_get("crm_username")?;
     let crm_user = SfId::parse(&crm_user_id).map_err(ApiError::internal)?;
     let session =
-        crm_access::connection_session(&state, &admin.account_id, &body.connection_id).await?;
+        access::connection_session(&state, &admin.account_id, &body.connection_id).await?;
     match bounded(&state, session.get_user(&crm_user)).await {
         Ok(_) => {}
         Err(CrmError::ApiDisabled) => {
@@ -784,9 +784,9 @@ async fn reset_connection(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
 ) -> ApiResult<ApiJson<ResetResult>> {
-    let connection_id = crm_access::team_sync_connection_id(&state, &admin.account_id)
+    let connection_id = access::team_sync_connection_id(&state, &admin.account_id)
         .await?
-        .ok_or_else(crm_access::crm_not_connected)?;
+        .ok_or_else(access::crm_not_connected)?;
     // Give a failed connection another chance: its refresh token may work again.
     sqlx::query("UPDATE crm_connections SET status = 'active', last_error = NULL, updated_at = $1 WHERE id = $2 AND account_id = $3 AND status = 'failed'")
         .bind(now_ms())
@@ -794,7 +794,8 @@ async fn reset_connection(
         .bind(&admin.account_id)
         .execute(&state.db.pool)
         .await?;
-    let refresh = crate::admin_users::refresh_from_crm(&state, &admin.account_id).await?;
+    let refresh =
+        crate::provisioning::admin_users::refresh_from_crm(&state, &admin.account_id).await?;
     Ok(ApiJson(ResetResult {
         status: load_team_sync_status(&state, &admin.account_id).await?,
         refresh,
@@ -809,7 +810,7 @@ pub async fn connect_sandbox_team_sync(state: &AppState, router: axum::Router) {
     let instance_url = format!(
         "{}{}",
         state.settings.public_url,
-        crate::sandbox_mode::PREFIX
+        crate::crm::sandbox_mode::PREFIX
     );
     if let Err(err) =
         sqlx::query("UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1")
@@ -855,10 +856,10 @@ async fn connect_seeded_admin(
     }
     let account_id: String = row.try_get("id")?;
     let user_id: String = row.try_get("user_id")?;
-    let prefix = crate::sandbox_mode::PREFIX;
+    let prefix = crate::crm::sandbox_mode::PREFIX;
     let pkce = salespane_crm::pkce_pair();
     let redirect = redirect_uri(state);
-    let authorize = crm_access::oauth(state)?.authorize_url(
+    let authorize = access::oauth(state)?.authorize_url(
         &redirect,
         "sandbox-bootstrap",
         &pkce.challenge,

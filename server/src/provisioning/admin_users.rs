@@ -18,12 +18,12 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::{role_str, AdminUser};
-use crate::crm_access::{bounded, team_sync_failed, team_sync_session};
+use crate::crm::access::{bounded, team_sync_failed, team_sync_session};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::identity::auth::{role_str, AdminUser};
 use crate::ids::now_ms;
-use crate::users::{self, NewUser, Source};
+use crate::provisioning::users::{self, NewUser, Source};
 
 /// Most CRM users one import request may name.
 pub const MAX_IMPORT: usize = 200;

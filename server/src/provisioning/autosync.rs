@@ -36,11 +36,11 @@ use tokio::task::JoinHandle;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::identity::auth::AdminUser;
 use crate::ids::{new_id, now_ms};
-use crate::users::{NewUser, Source};
+use crate::provisioning::users::{NewUser, Source};
 
 /// How far before the newest change seen the next pass starts again.
 const LOOKBACK_MS: i64 = 2_000;
@@ -321,7 +321,7 @@ pub async fn run_pass(state: &AppState, account_id: &str) -> ApiResult<AutoSyncR
     if active.is_empty() {
         return Ok(run);
     }
-    let session = crate::crm_access::team_sync_session(state, account_id).await?;
+    let session = crate::crm::access::team_sync_session(state, account_id).await?;
     let mut handled: HashSet<String> = HashSet::new();
     for wf in active {
         run.workflows_checked += 1;
@@ -332,7 +332,7 @@ pub async fn run_pass(state: &AppState, account_id: &str) -> ApiResult<AutoSyncR
         {
             Ok(records) => records,
             Err(err) => {
-                return Err(crate::crm_access::team_sync_failed(state, account_id, err).await)
+                return Err(crate::crm::access::team_sync_failed(state, account_id, err).await)
             }
         };
         let mut newest = wf.cursor_ms;
@@ -432,7 +432,7 @@ async fn sync_user(
                 "Salesforce has no such user (it may have been deleted).".to_string(),
             ))
         }
-        Err(err) => return Err(crate::crm_access::team_sync_failed(state, account_id, err).await),
+        Err(err) => return Err(crate::crm::access::team_sync_failed(state, account_id, err).await),
     };
     if !crm_user.is_active {
         return Ok(Outcome::Skipped(
@@ -477,9 +477,9 @@ async fn sync_user(
         scim_external_id: None,
         scim_user_name: None,
     };
-    match crate::users::create_with_seat(&state.db, new).await {
+    match crate::provisioning::users::create_with_seat(&state.db, new).await {
         Ok(user_id) => Ok(Outcome::Created(Box::new(
-            crate::users::sales_user(&state.db, account_id, &user_id).await?,
+            crate::provisioning::users::sales_user(&state.db, account_id, &user_id).await?,
         ))),
         // Another pass (or an import) created them a moment ago.
         Err(err) if err.code == "crm_user_taken" => Ok(Outcome::Existing),
