@@ -60,6 +60,13 @@ pub enum Request {
     /// Opens one of the extension's pages in a new tab; answers `ack`. For the panel: Firefox
     /// gives extension frames inside web pages no `tabs` API.
     OpenPage { page: ExtensionPage },
+    /// Connects the signed-in user's own Salesforce user: Salesforce's sign-in in the
+    /// browser's identity window, the code handed to the server under the user's token;
+    /// answers `apiReply` with the user's CRM connection. `loginHint` prefills the user.
+    ConnectCrm {
+        #[serde(default)]
+        login_hint: Option<String>,
+    },
 }
 
 /// The extension pages a tab may be opened on.

@@ -53,6 +53,9 @@ pub enum Privileged {
     GetSettings,
     SaveSettings(Settings),
     OpenPage(ExtensionPage),
+    ConnectCrm {
+        login_hint: Option<String>,
+    },
 }
 
 /// What the router made of one message.
@@ -163,6 +166,9 @@ impl Router {
                     .map_err(|e| RequestError::invalid("settings", e))?,
             ),
             Request::OpenPage { page } => Privileged::OpenPage(page),
+            Request::ConnectCrm { login_hint } => Privileged::ConnectCrm {
+                login_hint: login_hint.filter(|h| !h.trim().is_empty()),
+            },
             other => return Ok(Err(other)),
         };
         if !sender.is_extension_page(&self.extension_origin) {
@@ -221,7 +227,8 @@ impl Router {
             | Request::Api { .. }
             | Request::GetSettings
             | Request::SaveSettings { .. }
-            | Request::OpenPage { .. } => Err(RequestError::Forbidden),
+            | Request::OpenPage { .. }
+            | Request::ConnectCrm { .. } => Err(RequestError::Forbidden),
         }
     }
 
@@ -411,6 +418,7 @@ mod tests {
             json!({"v":1,"type":"authStatus"}),
             json!({"v":1,"type":"getSettings"}),
             json!({"v":1,"type":"openPage","page":"options"}),
+            json!({"v":1,"type":"connectCrm","loginHint":"sam.seller@acme.example"}),
         ] {
             for sender in [&content_script, &look_alike, &Sender::default()] {
                 let answer = route(&mut router, message.clone(), sender).unwrap_err();

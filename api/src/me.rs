@@ -130,12 +130,34 @@ pub struct CrmOwner {
     pub via: OwnerVia,
 }
 
-/// `POST /api/v1/me/crm-connection/start`
+/// `POST /api/v1/me/crm-connection/start` (request)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartCrmConnection {
+    /// The extension's sign-in redirect (`identity.getRedirectURL()`:
+    /// `https://<id>.chromiumapp.org/` or `https://<id>.extensions.allizom.org/`). Salesforce
+    /// sends the code there, so it comes back to the extension that started, never to a page.
+    pub redirect_uri: String,
+}
+
+/// `POST /api/v1/me/crm-connection/start` (answer)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectStart {
-    /// Open this in the browser: Salesforce's sign-in, which comes back to the server.
+    /// Open this with `identity.launchWebAuthFlow`: Salesforce's sign-in, which comes back
+    /// to the extension's redirect with `code` and `state`.
     pub authorize_url: String,
+    /// The `state` the redirect must carry back.
+    pub state: String,
+}
+
+/// `POST /api/v1/me/crm-connection/finish`: what Salesforce handed back to the extension,
+/// posted under the same user's token that started the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FinishCrmConnection {
+    pub code: String,
+    pub state: String,
 }
 
 /// A Salesforce user the signed-in user may say they are.

@@ -10,11 +10,17 @@ use std::time::Duration;
 /// How long a call to Salesforce may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The largest answer read from Salesforce or an identity provider. A query page of 2,000
+/// records with every field Salespane asks for stays far below it; a larger answer is a
+/// broken or hostile server, and reading it whole would let it fill the server's memory.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
 /// A reqwest client (rustls) with the call time-out. Cheap to clone; build one and share it.
 #[derive(Debug, Clone)]
 pub struct CrmHttp {
     pub(crate) client: reqwest::Client,
     pub(crate) timeout: Duration,
+    max_response_bytes: usize,
 }
 
 impl CrmHttp {
@@ -26,7 +32,11 @@ impl CrmHttp {
             .user_agent(concat!("salespane-crm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CrmError::Network(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(CrmHttp { client, timeout })
+        Ok(CrmHttp {
+            client,
+            timeout,
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        })
     }
 
     pub fn with_default_timeout() -> Result<CrmHttp, CrmError> {
@@ -37,20 +47,46 @@ impl CrmHttp {
         self.timeout
     }
 
+    /// The same client with another cap on answers' size.
+    pub fn with_max_response_bytes(mut self, bytes: usize) -> CrmHttp {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     pub(crate) async fn send(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<(StatusCode, Vec<u8>), CrmError> {
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
         let status = response.status();
-        let body = response
-            .bytes()
+        let too_large = || {
+            CrmError::MalformedResponse(format!(
+                "the answer is larger than {} KB, more than Salespane reads",
+                self.max_response_bytes / 1024
+            ))
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_response_bytes as u64)
+        {
+            return Err(too_large());
+        }
+        // Read chunk by chunk so an answer without (or lying about) its length stops at the cap.
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| CrmError::from_reqwest(e, self.timeout))?;
-        Ok((status, body.to_vec()))
+            .map_err(|e| CrmError::from_reqwest(e, self.timeout))?
+        {
+            if body.len() + chunk.len() > self.max_response_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
     }
 }
 

@@ -12,10 +12,10 @@ pub mod soql;
 mod users;
 
 pub use error::CrmError;
-pub use http::{CrmHttp, DEFAULT_TIMEOUT};
+pub use http::{CrmHttp, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
 pub use oauth::{
-    pkce_challenge, pkce_pair, OidcMetadata, PkcePair, SalesforceOAuth, TokenSet, UserInfo,
-    DEFAULT_SCOPE,
+    pkce_challenge, pkce_pair, Introspection, OidcMetadata, PkcePair, SalesforceOAuth, TokenSet,
+    UserInfo, DEFAULT_SCOPE,
 };
 pub use people::{CrmOwner, CrmPerson, PersonKind};
 pub use session::{

@@ -192,6 +192,32 @@ impl CrmHttp {
     }
 }
 
+impl CrmHttp {
+    /// Asks an introspection endpoint (RFC 7662) about a token, authenticating as the client
+    /// (Salesforce wants the connected app's id and secret in the form).
+    pub async fn introspect_at(
+        &self,
+        endpoint: &str,
+        token: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> Result<Introspection, CrmError> {
+        let mut form = vec![
+            ("token", token),
+            ("token_type_hint", "access_token"),
+            ("client_id", client_id),
+        ];
+        if let Some(secret) = client_secret {
+            form.push(("client_secret", secret));
+        }
+        let (status, body) = self.send(self.client.post(endpoint).form(&form)).await?;
+        if !status.is_success() {
+            return Err(oauth_error(status, &body));
+        }
+        parse_json(&body)
+    }
+}
+
 /// A connected app's view of a Salesforce login server (`https://login.salesforce.com`, a
 /// My Domain, or the sandbox's `…/sfdc`).
 #[derive(Debug, Clone)]
@@ -327,23 +353,14 @@ impl SalesforceOAuth {
 
     /// Whether a token is still good, per the introspection endpoint.
     pub async fn introspect(&self, token: &str) -> Result<Introspection, CrmError> {
-        let mut form = vec![
-            ("token", token.to_string()),
-            ("client_id", self.client_id.clone()),
-        ];
-        if let Some(secret) = &self.client_secret {
-            form.push(("client_secret", secret.clone()));
-        }
-        let request = self
-            .http
-            .client
-            .post(self.endpoint("introspect"))
-            .form(&form);
-        let (status, body) = self.http.send(request).await?;
-        if !status.is_success() {
-            return Err(oauth_error(status, &body));
-        }
-        parse_json(&body)
+        self.http
+            .introspect_at(
+                &self.endpoint("introspect"),
+                token,
+                &self.client_id,
+                self.client_secret.as_deref(),
+            )
+            .await
     }
 
     /// Who an access token belongs to; `InvalidSession` when Salesforce refuses the token.

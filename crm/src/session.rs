@@ -472,6 +472,30 @@ impl SalesforceSession {
         since: &str,
         extra_fields: &[&str],
     ) -> Result<Vec<ChangedRecord>, CrmError> {
+        self.query(&changed_since_soql(object, since, extra_fields)?)
+            .await
+    }
+
+    /// The first page of [`SalesforceSession::changed_since`]; follow `next_records_url` with
+    /// [`SalesforceSession::query_more`] to handle one page at a time.
+    pub async fn changed_since_page(
+        &self,
+        object: &str,
+        since: &str,
+        extra_fields: &[&str],
+    ) -> Result<QueryPage<ChangedRecord>, CrmError> {
+        self.query_page(&changed_since_soql(object, since, extra_fields)?)
+            .await
+    }
+}
+
+/// The query of records of `object` modified after `since`, oldest first.
+fn changed_since_soql(
+    object: &str,
+    since: &str,
+    extra_fields: &[&str],
+) -> Result<String, CrmError> {
+    {
         let object = api_name(object)?;
         let mut fields = vec![
             "Id",
@@ -489,11 +513,10 @@ impl SalesforceSession {
                 fields.push(name);
             }
         }
-        let soql = format!(
+        Ok(format!(
             "SELECT {} FROM {object} WHERE LastModifiedDate > {} ORDER BY LastModifiedDate ASC",
             fields.join(", "),
             crate::soql::soql_datetime(since)?
-        );
-        self.query(&soql).await
+        ))
     }
 }

@@ -1,5 +1,5 @@
 //! Test hooks under `/_sandbox/`: not part of Salesforce's API, kept apart on purpose.
-//! Token shortcut, forced expiry and fault injection.
+//! Token shortcut, forced expiry, fault injection and call counts.
 
 use crate::faults::Fault;
 use crate::state::Sandbox;
@@ -82,5 +82,45 @@ pub async fn add_fault(State(s): State<Arc<Sandbox>>, Json(fault): Json<Fault>) 
 /// `DELETE /_sandbox/faults`: clears every pending fault.
 pub async fn clear_faults(State(s): State<Arc<Sandbox>>) -> Response {
     s.faults.lock().await.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /_sandbox/stats`: how many times the identity endpoints were called.
+pub async fn stats(State(s): State<Arc<Sandbox>>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    Json(json!({
+        "userinfo": s.identity_calls.userinfo.load(Relaxed),
+        "introspect": s.identity_calls.introspect.load(Relaxed),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct EmailVerifiedRequest {
+    pub username: String,
+    pub verified: bool,
+}
+
+/// `POST /_sandbox/email-verified {"username","verified"}`: what userinfo says of the user's
+/// email from now on (verified by default).
+pub async fn email_verified(
+    State(s): State<Arc<Sandbox>>,
+    Json(req): Json<EmailVerifiedRequest>,
+) -> Response {
+    let user_id = {
+        let orgs = s.orgs.read().await;
+        orgs.iter()
+            .find_map(|o| o.user_by_username(&req.username))
+            .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_string))
+    };
+    let Some(user_id) = user_id else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown_user"}))).into_response();
+    };
+    let mut auth = s.auth.lock().await;
+    if req.verified {
+        auth.unverified_emails.remove(&user_id);
+    } else {
+        auth.unverified_emails.insert(user_id);
+    }
     StatusCode::NO_CONTENT.into_response()
 }

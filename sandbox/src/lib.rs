@@ -68,6 +68,8 @@ pub fn router(config: SandboxConfig) -> Router {
     let hooks = Router::new()
         .route("/_sandbox/token", post(hooks::token))
         .route("/_sandbox/expire", post(hooks::expire))
+        .route("/_sandbox/stats", get(hooks::stats))
+        .route("/_sandbox/email-verified", post(hooks::email_verified))
         .route(
             "/_sandbox/faults",
             post(hooks::add_fault).delete(hooks::clear_faults),

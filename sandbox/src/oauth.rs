@@ -323,6 +323,9 @@ async fn refresh_grant(s: &Sandbox, p: &Params) -> Response {
 
 /// The identity of a token's user, as `/services/oauth2/userinfo` returns it.
 pub async fn userinfo(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
+    s.identity_calls
+        .userinfo
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let Some(caller) = s.caller_from_headers(&headers).await else {
         // Salesforce answers a bad token here with this bare string.
         return (
@@ -340,6 +343,12 @@ pub async fn userinfo(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Resp
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let text = |k: &str| user.get(k).cloned().unwrap_or(Value::Null);
+    let email_verified = !s
+        .auth
+        .lock()
+        .await
+        .unverified_emails
+        .contains(&caller.user_id);
     let b = &s.base;
     let (o, u) = (caller.org_id.as_str(), caller.user_id.as_str());
     let data = format!("{b}/services/data/v{{version}}/");
@@ -351,7 +360,7 @@ pub async fn userinfo(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Resp
         "nickname": text("Alias"),
         "name": text("Name"),
         "email": text("Email"),
-        "email_verified": true,
+        "email_verified": email_verified,
         "given_name": text("FirstName"),
         "family_name": text("LastName"),
         "zoneinfo": text("TimeZoneSidKey"),
@@ -402,6 +411,9 @@ pub async fn revoke(
 }
 
 pub async fn introspect(State(s): State<Arc<Sandbox>>, Form(p): Form<Params>) -> Response {
+    s.identity_calls
+        .introspect
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let inactive = || Json(json!({"active": false})).into_response();
     let Some(token) = p.get("token") else {
         return inactive();

@@ -35,6 +35,8 @@ pub struct AuthState {
     pub expired: HashSet<String>,
     /// Access tokens issued at or before this instant (µs) count as expired.
     pub expired_before: i64,
+    /// Users (ids) whose email userinfo reports as not verified (test hook).
+    pub unverified_emails: HashSet<String>,
 }
 
 /// A query's remaining rows, served page by page through `nextRecordsUrl`.
@@ -74,6 +76,15 @@ pub struct Sandbox {
     pub auth: Mutex<AuthState>,
     pub cursors: Mutex<Cursors>,
     pub faults: Mutex<Vec<Fault>>,
+    /// Calls to the identity endpoints, for tests that count identity-provider traffic.
+    pub identity_calls: IdentityCalls,
+}
+
+/// How often the identity endpoints were called (`GET /_sandbox/stats`).
+#[derive(Debug, Default)]
+pub struct IdentityCalls {
+    pub userinfo: std::sync::atomic::AtomicU64,
+    pub introspect: std::sync::atomic::AtomicU64,
 }
 
 /// Who an access token belongs to, once checked.
@@ -94,6 +105,7 @@ impl Sandbox {
             auth: Mutex::new(AuthState::default()),
             cursors: Mutex::new(Cursors::default()),
             faults: Mutex::new(Vec::new()),
+            identity_calls: IdentityCalls::default(),
         }
     }
 

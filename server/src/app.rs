@@ -54,12 +54,7 @@ impl AppState {
             .build()?;
         let crm_http =
             salespane_crm::CrmHttp::new(Duration::from_secs(settings.upstream_timeout_seconds))?;
-        let identity = IdentityVerifier::new(
-            crm_http.clone(),
-            settings.idp_issuer.clone(),
-            settings.trusted_issuers.clone(),
-            Duration::from_secs(settings.token_cache_seconds),
-        );
+        let identity = IdentityVerifier::new(crm_http.clone(), settings.verifier());
         Ok(AppState(Arc::new(AppInner {
             db,
             settings,

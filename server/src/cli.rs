@@ -59,6 +59,7 @@ fn print_openapi() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServerArgs) -> anyhow::Result<()> {
+    args.check_listen()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (is another server running there? pick another with --listen)", args.listen))?;
@@ -67,6 +68,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let secrets = args.secret_box()?;
     let db = Db::connect(&args.database).await?;
     let state = AppState::new(db.clone(), settings, secrets)?;
+    crate::crm::access::reseal_unbound_secrets(&state).await?;
     if state.settings.sandbox {
         crate::crm::sandbox_mode::seed_accounts(&state).await?;
     }
@@ -85,7 +87,11 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     tracing::info!(%bound, database = %crate::db::redact(&args.database), "serving");
 
     let shutdown = state.shutdown.clone();
-    axum::serve(listener, router)
+    // With the peer address: token checks are limited per client address.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing requests in flight");

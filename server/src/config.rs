@@ -68,6 +68,11 @@ pub struct ServerArgs {
     #[arg(long, env = "SALESPANE_SANDBOX", global = true)]
     pub sandbox: bool,
 
+    /// Let --sandbox listen on a non-loopback address. The sandbox signs anyone in as any
+    /// seeded user without a password: never expose it unless that is what you want.
+    #[arg(long, env = "SALESPANE_ALLOW_PUBLIC_SANDBOX", global = true)]
+    pub allow_public_sandbox: bool,
+
     /// Default identity provider (OpenID Connect issuer) of user tokens. Salesforce by
     /// default; the sandbox's own in --sandbox mode.
     #[arg(long, env = "SALESPANE_IDP_ISSUER", global = true)]
@@ -81,6 +86,36 @@ pub struct ServerArgs {
         global = true
     )]
     pub trusted_issuers: Vec<String>,
+
+    /// OAuth client ids whose user tokens are accepted (repeatable): a token the identity
+    /// provider issued to any other application is refused. Defaults to
+    /// --salesforce-client-id; with --sandbox, the sandbox tests' and the demo extension's too.
+    #[arg(
+        long = "accepted-client-id",
+        env = "SALESPANE_ACCEPTED_CLIENT_IDS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub accepted_client_ids: Vec<String>,
+
+    /// Token checks that reach the identity provider, per client address and minute; past
+    /// it the address gets 429 with Retry-After. Tokens already verified are not counted.
+    #[arg(
+        long,
+        env = "SALESPANE_TOKEN_CHECKS_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub token_checks_per_minute: u32,
+
+    /// Calls to identity providers in flight at once (more wait their turn).
+    #[arg(
+        long,
+        env = "SALESPANE_IDP_MAX_CONCURRENT_CALLS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub idp_max_concurrent_calls: usize,
 
     /// Salesforce login URL for CRM connections (https://login.salesforce.com, or
     /// https://test.salesforce.com for a Salesforce sandbox org).
@@ -165,6 +200,8 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    #[error("--sandbox signs anyone in without a password, so it listens on loopback only; {0} is not a loopback address. Use --listen 127.0.0.1:<port>, or add --allow-public-sandbox if you really mean to expose it")]
+    PublicSandbox(SocketAddr),
 }
 
 /// Resolved settings once the listener is bound (the public URL may depend on the port).
@@ -180,9 +217,40 @@ pub struct Settings {
     pub token_cache_seconds: u64,
     pub upstream_timeout_seconds: u64,
     pub autosync_interval_seconds: u64,
+    pub accepted_client_ids: Vec<String>,
+    pub token_checks_per_minute: u32,
+    pub idp_max_concurrent_calls: usize,
+}
+
+/// The demo extension's client id (`DEFAULT_CLIENT_ID` in the extension's `src/settings.rs`),
+/// accepted by default in sandbox mode.
+pub const DEMO_EXTENSION_CLIENT_ID: &str = "salespane-extension";
+
+impl Settings {
+    /// How user tokens are verified.
+    pub fn verifier(&self) -> crate::identity::verifier::VerifierSettings {
+        crate::identity::verifier::VerifierSettings {
+            default_issuer: self.idp_issuer.clone(),
+            trusted_issuers: self.trusted_issuers.clone(),
+            accepted_client_ids: self.accepted_client_ids.clone(),
+            client_id: self.salesforce_client_id.clone(),
+            client_secret: self.salesforce_client_secret.clone(),
+            ttl: std::time::Duration::from_secs(self.token_cache_seconds),
+            verifications_per_minute: self.token_checks_per_minute,
+            max_concurrent_calls: self.idp_max_concurrent_calls,
+        }
+    }
 }
 
 impl ServerArgs {
+    /// Refuses to expose the sandbox on a non-loopback address unless asked to.
+    pub fn check_listen(&self) -> Result<(), ConfigError> {
+        if self.sandbox && !self.listen.ip().is_loopback() && !self.allow_public_sandbox {
+            return Err(ConfigError::PublicSandbox(self.listen));
+        }
+        Ok(())
+    }
+
     pub fn settings(&self, bound: SocketAddr) -> Settings {
         let public_url = self
             .public_url
@@ -212,6 +280,22 @@ impl ServerArgs {
             } else {
                 SALESFORCE_LOGIN_URL.to_string()
             });
+        let mut accepted_client_ids: Vec<String> = Vec::new();
+        let mut accept = |id: &str| {
+            let id = id.trim();
+            if !id.is_empty() && !accepted_client_ids.iter().any(|a| a == id) {
+                accepted_client_ids.push(id.to_string());
+            }
+        };
+        self.accepted_client_ids.iter().for_each(|id| accept(id));
+        if self.accepted_client_ids.is_empty() {
+            accept(&self.salesforce_client_id);
+        }
+        if self.sandbox {
+            accept(&self.salesforce_client_id);
+            accept(salespane_sandbox::TEST_CLIENT_ID);
+            accept(DEMO_EXTENSION_CLIENT_ID);
+        }
         Settings {
             public_url,
             sandbox: self.sandbox,
@@ -223,6 +307,9 @@ impl ServerArgs {
             token_cache_seconds: self.token_cache_seconds,
             upstream_timeout_seconds: self.upstream_timeout_seconds,
             autosync_interval_seconds: self.autosync_interval_seconds,
+            accepted_client_ids,
+            token_checks_per_minute: self.token_checks_per_minute,
+            idp_max_concurrent_calls: self.idp_max_concurrent_calls,
         }
     }
 

@@ -2,7 +2,7 @@
 //! must be able to read back are sealed with AES-256-GCM under the server's key. Bearer
 //! tokens the server only compares (SCIM tokens, the token cache) are hashed instead.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -12,6 +12,35 @@ use sha2::{Digest, Sha256};
 /// Sealed values are `v1.<base64url(nonce ‖ ciphertext)>`; the version lets the key or the
 /// scheme change later without guessing.
 const SEALED_PREFIX: &str = "v1.";
+/// Values bound to where they are stored: the same shape, with [`Binding`] as the AES-GCM
+/// associated data, so a ciphertext copied to another row, column or account fails to open.
+const BOUND_PREFIX: &str = "v2.";
+
+/// Where a sealed value lives. Sealing and opening must name the same place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding<'a> {
+    pub table: &'a str,
+    pub column: &'a str,
+    pub row_id: &'a str,
+    pub account_id: &'a str,
+}
+
+impl Binding<'_> {
+    fn associated_data(&self) -> Vec<u8> {
+        // Length-prefixed parts: no two different bindings give the same bytes.
+        let mut aad = b"salespane-sealed-v2".to_vec();
+        for part in [self.table, self.column, self.row_id, self.account_id] {
+            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            aad.extend_from_slice(part.as_bytes());
+        }
+        aad
+    }
+}
+
+/// Whether a stored value is bound to its row (`v2`) or an older, unbound one (`v1`).
+pub fn is_bound(sealed: &str) -> bool {
+    sealed.starts_with(BOUND_PREFIX)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -59,23 +88,54 @@ impl SecretBox {
         STANDARD.encode(key)
     }
 
+    /// Seals a value not bound to a row (`v1`). Prefer [`SecretBox::seal_bound`] for
+    /// anything stored in a table.
     pub fn seal(&self, plaintext: &str) -> String {
+        self.seal_with(SEALED_PREFIX, plaintext, b"")
+    }
+
+    /// Seals a value for one place: it opens only with the same [`Binding`].
+    pub fn seal_bound(&self, plaintext: &str, binding: &Binding<'_>) -> String {
+        self.seal_with(BOUND_PREFIX, plaintext, &binding.associated_data())
+    }
+
+    fn seal_with(&self, prefix: &str, plaintext: &str, aad: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         // Encryption with a 12-byte nonce and an in-memory buffer cannot fail.
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad,
+                },
+            )
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
-        format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out))
+        format!("{prefix}{}", URL_SAFE_NO_PAD.encode(out))
     }
 
+    /// Opens an unbound (`v1`) value.
     pub fn open(&self, sealed: &str) -> Result<String, CryptoError> {
         let body = sealed
             .strip_prefix(SEALED_PREFIX)
             .ok_or(CryptoError::Unseal)?;
+        self.open_with(body, b"")
+    }
+
+    /// Opens a value sealed for `binding`. Unbound (`v1`) values are refused: the server
+    /// re-seals them at start ([`crate::crm::access::reseal_unbound_secrets`]).
+    pub fn open_bound(&self, sealed: &str, binding: &Binding<'_>) -> Result<String, CryptoError> {
+        let body = sealed
+            .strip_prefix(BOUND_PREFIX)
+            .ok_or(CryptoError::Unseal)?;
+        self.open_with(body, &binding.associated_data())
+    }
+
+    fn open_with(&self, body: &str, aad: &[u8]) -> Result<String, CryptoError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| CryptoError::Unseal)?;
@@ -85,7 +145,13 @@ impl SecretBox {
         let (nonce, ciphertext) = bytes.split_at(12);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
             .map_err(|_| CryptoError::Unseal)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Unseal)
     }
@@ -136,6 +202,33 @@ mod tests {
         assert!(a.open(&tampered).is_err());
         assert!(a.open("garbage").is_err());
         assert!(a.open("v1.").is_err());
+    }
+
+    #[test]
+    fn bound_values_open_only_where_they_were_sealed() {
+        let secrets = SecretBox::from_base64(&SecretBox::generate_key()).unwrap();
+        let here = Binding {
+            table: "crm_connections",
+            column: "refresh_token_sealed",
+            row_id: "crm_1",
+            account_id: "acc_1",
+        };
+        let sealed = secrets.seal_bound("refresh", &here);
+        assert!(is_bound(&sealed));
+        assert_eq!(secrets.open_bound(&sealed, &here).unwrap(), "refresh");
+        for elsewhere in [
+            Binding { row_id: "crm_2", ..here },
+            Binding { account_id: "acc_2", ..here },
+            Binding { column: "access_token_sealed", ..here },
+            Binding { table: "oauth_states", ..here },
+            // Parts cannot shift into each other.
+            Binding { row_id: "crm_1acc_1", account_id: "", ..here },
+        ] {
+            assert!(secrets.open_bound(&sealed, &elsewhere).is_err(), "{elsewhere:?}");
+        }
+        // Bound and unbound values do not open as each other.
+        assert!(secrets.open(&sealed).is_err());
+        assert!(secrets.open_bound(&secrets.seal("refresh"), &here).is_err());
     }
 
     #[test]

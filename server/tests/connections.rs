@@ -1,5 +1,6 @@
-//! Personal Salesforce connections (OAuth code flow with PKCE driven over HTTP, as a browser
-//! would), the email-differs confirmation, and the team-sync choice.
+//! Personal Salesforce connections (OAuth code flow with PKCE driven over HTTP, as the
+//! extension would: the code comes back to its redirect and is posted under the user's token),
+//! the refusal of a colleague's grant, and the team-sync choice.
 
 mod common;
 
@@ -9,35 +10,62 @@ use common::StatusCode;
 use salespane_sandbox::seed;
 use serde_json::json;
 
-/// Starts a connection as `token`'s user and signs in to the sandbox as `username`;
-/// returns the callback page.
-async fn connect(server: &common::TestServer, token: &str, username: &str) -> common::Reply {
+/// The extension's sign-in redirect, as `identity.getRedirectURL()` gives it in Chromium.
+const EXTENSION_REDIRECT: &str = "https://fhjdpaofeopnedbooopnkmdeclfpmkmd.chromiumapp.org/";
+
+/// What Salesforce hands back to the extension: (code, state).
+type Grant = (String, String);
+
+/// Starts a connection as `token`'s user; returns the authorize URL.
+async fn start(server: &common::TestServer, token: &str) -> String {
     let start = server
-        .post("/api/v1/me/crm-connection/start", token, json!({}))
+        .post(
+            "/api/v1/me/crm-connection/start",
+            token,
+            json!({"redirect_uri": EXTENSION_REDIRECT}),
+        )
         .await;
     assert_eq!(start.status, StatusCode::OK, "{}", start.text);
-    let authorize = start.body["authorize_url"].as_str().unwrap();
+    let authorize = start.body["authorize_url"].as_str().unwrap().to_string();
     assert!(
         authorize.starts_with(&format!("{}/services/oauth2/authorize?", server.sandbox)),
         "{authorize}"
     );
     assert!(authorize.contains("code_challenge_method=S256"));
+    assert!(authorize.contains(&format!("state={}", start.body["state"].as_str().unwrap())));
+    authorize
+}
+
+/// Signs in to the sandbox as `username` on `authorize` (whoever's browser that is); the
+/// code and state come back on the extension's redirect.
+async fn sign_in_at(server: &common::TestServer, authorize: &str, username: &str) -> Grant {
     let response = server
         .http
-        .get(format!(
-            "{authorize}&login_hint={}",
-            username.replace('@', "%40")
-        ))
+        .get(format!("{authorize}&login_hint={}", username.replace('@', "%40")))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        location.starts_with(&server.url("/oauth/salesforce/callback?")),
-        "{location}"
-    );
-    common::read(server.http.get(location)).await
+    assert!(location.starts_with(&format!("{EXTENSION_REDIRECT}?")), "{location}");
+    let url = url::Url::parse(&location).unwrap();
+    let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap();
+    (get("code"), get("state"))
+}
+
+/// The extension posts what came back, under the user's token.
+async fn finish(server: &common::TestServer, token: &str, (code, state): &Grant) -> common::Reply {
+    server
+        .post("/api/v1/me/crm-connection/finish", token, json!({"code": code, "state": state}))
+        .await
+}
+
+/// Starts a connection as `token`'s user, signs in to the sandbox as `username` and posts
+/// the code back as that user; returns the finish answer.
+async fn connect(server: &common::TestServer, token: &str, username: &str) -> common::Reply {
+    let authorize = start(server, token).await;
+    let grant = sign_in_at(server, &authorize, username).await;
+    finish(server, token, &grant).await
 }
 
 async fn import(server: &common::TestServer, admin: &str, usernames: &[&str]) {
@@ -68,7 +96,7 @@ both_backends! {
 
         let page = connect(&server, &sam, seed::ACME_SELLER).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-        assert!(page.text.contains("Connected") && page.text.contains("close this tab"), "{}", page.text);
+        assert_eq!(page.body["connected"], true, "{}", page.text);
         let mine = server.get("/api/v1/me/crm-connection", &sam).await;
         assert_eq!(mine.body["connected"], true, "{}", mine.text);
         assert_eq!(mine.body["crm_user_id"], crm_id(seed::ACME_SELLER));
@@ -87,13 +115,20 @@ both_backends! {
         assert!(taken.text.contains("already connected"), "{}", taken.text);
         assert_eq!(server.get("/api/v1/me/crm-connection", &sara).await.body["status"], "none");
 
-        // A callback is good once, and never without its state.
-        let replay = common::read(server.http.get(server.url("/oauth/salesforce/callback?code=x&state=unknown"))).await;
-        assert_eq!(replay.status, StatusCode::BAD_REQUEST);
-        assert!(replay.text.contains("Start connecting Salesforce again"));
-        let bare = common::read(server.http.get(server.url("/oauth/salesforce/callback"))).await;
-        assert_eq!(bare.status, StatusCode::BAD_REQUEST);
-        assert!(bare.text.starts_with("<!doctype html>"));
+        // A sign-in is good once, and never with an unknown state.
+        let authorize = start(&server, &sam).await;
+        let grant = sign_in_at(&server, &authorize, seed::ACME_SELLER).await;
+        assert_eq!(finish(&server, &sam, &grant).await.status, StatusCode::OK);
+        let replay = finish(&server, &sam, &grant).await;
+        assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.text);
+        assert_eq!(replay.code(), "crm_sign_in_failed");
+        let unknown = finish(&server, &sam, &("x".into(), "unknown".into())).await;
+        assert_eq!(unknown.code(), "crm_sign_in_failed");
+        // Only the extension's own redirect is accepted.
+        for bad in ["https://attacker.example/", "http://x.chromiumapp.org/", "https://x.chromiumapp.org/?a=1", "https://chromiumapp.org.attacker.example/"] {
+            let refused = server.post("/api/v1/me/crm-connection/start", &sam, json!({"redirect_uri": bad})).await;
+            assert_eq!(refused.code(), "invalid_redirect_uri", "{bad}: {}", refused.text);
+        }
 
         // Disconnecting revokes and removes.
         let gone = server.delete("/api/v1/me/crm-connection", &sam).await;
@@ -104,35 +139,57 @@ both_backends! {
         assert_eq!(server.delete("/api/v1/me/crm-connection", &sam).await.status, StatusCode::NOT_FOUND);
     }
 
-    async fn a_different_email_asks_which_salesforce_user_you_are(server) {
+    async fn a_colleagues_salesforce_grant_never_becomes_yours(server) {
         let admin = server.token_for(seed::ACME_ADMIN).await;
-        import(&server, &admin, &[seed::ACME_REP]).await;
+        import(&server, &admin, &[seed::ACME_SELLER, seed::ACME_REP]).await;
+        let sam = server.token_for(seed::ACME_SELLER).await;
         let sara = server.token_for(seed::ACME_REP).await;
-        // Sara signs in to Salesforce as dan.diff, whose email is not hers.
-        let page = connect(&server, &sara, seed::ACME_EMAIL_DIFFERS).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-        let mine = server.get("/api/v1/me/crm-connection", &sara).await;
-        assert_eq!(mine.body["connected"], true);
-        assert_eq!(mine.body["crm_email"], seed::ACME_EMAIL_DIFFERS_EMAIL);
-        assert_eq!(mine.body["needs_confirmation"], true, "{}", mine.text);
-        let candidates: Vec<String> = mine.body["candidates"].as_array().unwrap().iter().map(|c| c["crm_user_id"].as_str().unwrap().to_string()).collect();
-        assert!(candidates.contains(&crm_id(seed::ACME_EMAIL_DIFFERS)), "{candidates:?}");
-        assert!(candidates.contains(&crm_id(seed::ACME_REP)), "{candidates:?}");
-        // Until confirmed, activity is not written as dan.
-        let me = server.get("/api/v1/me", &sara).await;
-        assert_eq!(me.body["crm_owner"]["via"], "team_sync");
 
-        let wrong = server.post("/api/v1/me/crm-user", &sara, json!({"crm_user_id": crm_id("rep01@acme.example")})).await;
-        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
-        assert_eq!(wrong.code(), "not_a_candidate");
-        let junk = server.post("/api/v1/me/crm-user", &sara, json!({"crm_user_id": "nope"})).await;
+        // Sam starts a connection and gets his colleague Sara, signed in to Salesforce, to
+        // open the link: the code goes to the extension redirect in *her* browser.
+        let authorize = start(&server, &sam).await;
+        let (code, state) = sign_in_at(&server, &authorize, seed::ACME_REP).await;
+        // The old browser callback completes nothing any more.
+        let callback = common::read(server.http.get(server.url(&format!("/oauth/salesforce/callback?code={code}&state={state}")))).await;
+        assert_eq!(callback.status, StatusCode::NOT_FOUND, "{}", callback.text);
+        // Sara cannot finish Sam's sign-in under her own token...
+        let hers = finish(&server, &sara, &(code.clone(), state.clone())).await;
+        assert_eq!(hers.status, StatusCode::BAD_REQUEST, "{}", hers.text);
+        assert_eq!(hers.code(), "crm_sign_in_failed");
+        assert_eq!(server.get("/api/v1/me/crm-connection", &sara).await.body["status"], "none");
+        // ...and Sam, who started it, gets no connection as Sara: he signs in to Salespane
+        // with this Salesforce org, so only his own Salesforce user can be his.
+        let refused = finish(&server, &sam, &(code, state)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+        assert_eq!(refused.code(), "crm_user_not_you");
+        assert!(refused.body["error"]["message"].as_str().unwrap().contains("sign in as yourself"));
+        assert_eq!(server.get("/api/v1/me/crm-connection", &sam).await.body["status"], "none");
+        // Nor as any other Salesforce user he can sign in as.
+        let other = connect(&server, &sam, seed::ACME_EMAIL_DIFFERS).await;
+        assert_eq!(other.code(), "crm_user_not_you", "{}", other.text);
+
+        // Connected as himself, he still cannot say he is Sara.
+        assert_eq!(connect(&server, &sam, seed::ACME_SELLER).await.status, StatusCode::OK);
+        let claim = server.post("/api/v1/me/crm-user", &sam, json!({"crm_user_id": crm_id(seed::ACME_REP)})).await;
+        assert_eq!(claim.status, StatusCode::FORBIDDEN, "{}", claim.text);
+        assert_eq!(claim.code(), "crm_user_not_you");
+        let me = server.get("/api/v1/me", &sam).await;
+        assert_eq!(me.body["user"]["crm_user_id"], crm_id(seed::ACME_SELLER));
+        assert_eq!(me.body["crm_owner"], json!({"crm_user_id": crm_id(seed::ACME_SELLER), "via": "personal"}));
+        let junk = server.post("/api/v1/me/crm-user", &sam, json!({"crm_user_id": "nope"})).await;
         assert_eq!(junk.code(), "invalid_id");
+        let mine = server.post("/api/v1/me/crm-user", &sam, json!({"crm_user_id": crm_id(seed::ACME_SELLER)})).await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    }
 
-        let confirmed = server.post("/api/v1/me/crm-user", &sara, json!({"crm_user_id": crm_id(seed::ACME_EMAIL_DIFFERS)})).await;
-        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
-        assert_eq!(confirmed.body["needs_confirmation"], false);
-        let me = server.get("/api/v1/me", &sara).await;
-        assert_eq!(me.body["user"]["crm_user_id"], crm_id(seed::ACME_EMAIL_DIFFERS));
+    async fn your_own_salesforce_user_needs_no_confirmation_whatever_its_email(server) {
+        // Dan's Salesforce email is not his work email; he signed in as that Salesforce user.
+        let dan = server.provision_sales_user(seed::ACME_EMAIL_DIFFERS, "dan@acme.example").await;
+        let page = connect(&server, &dan, seed::ACME_EMAIL_DIFFERS).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert_eq!(page.body["crm_email"], seed::ACME_EMAIL_DIFFERS_EMAIL);
+        assert_eq!(page.body["needs_confirmation"], false, "{}", page.text);
+        let me = server.get("/api/v1/me", &dan).await;
         assert_eq!(me.body["crm_owner"], json!({"crm_user_id": crm_id(seed::ACME_EMAIL_DIFFERS), "via": "personal"}));
     }
 

@@ -8,8 +8,10 @@
 //! - [`tokens`]: token endpoint requests and answers (Salesforce's: no `expires_in`).
 //! - [`store`]: what is kept in `storage.session` / `storage.local`, under which keys.
 //! - [`single_flight`]: concurrent 401s share one refresh.
+//! - [`crm_link`]: connecting the user's own Salesforce user through the identity window.
 //! - `session` (WASM only): the flows themselves, with the browser's identity and storage.
 
+pub mod crm_link;
 pub mod oidc;
 pub mod pkce;
 pub mod single_flight;

@@ -12,7 +12,7 @@ use salespane_api::admin::{
     CrmUsersPage, ImportRefusal, ImportResult, RefreshReport, ResetResult, SalesUser, Seats,
     TeamSyncStatus,
 };
-use salespane_api::me::{ConnectStart, PanelComponent, Role, UserStatus};
+use salespane_api::me::{MyCrmConnection, PanelComponent, Role, UserStatus};
 use salespane_api::settings::{
     AutoSyncSettings, CrmObject, PrivilegeSettings, ScimToken, ScimTokenIssued, Team, Workflow,
     WorkflowTrigger,
@@ -885,11 +885,14 @@ fn draw_crm_connection(body: &Element, status: &TeamSyncStatus) -> Result<(), Js
         )?;
         form.append_child(&*actions(&[&choose])?)?;
     }
-    let connect = action_button(&t("adminConnectMine"), "connect-mine", &line, || async {
-        let started: ConnectStart =
-            rpc::api("POST", "/api/v1/me/crm-connection/start", None).await?;
-        dom::open_tab(&started.authorize_url);
-        Ok(())
+    let target = body.clone();
+    let connect = action_button(&t("adminConnectMine"), "connect-mine", &line, move || {
+        let target = target.clone();
+        async move {
+            let _: MyCrmConnection = rpc::connect_crm(None).await?;
+            reload_crm_connection(&target);
+            Ok(())
+        }
     })?;
     let target = body.clone();
     let reset = action_button(

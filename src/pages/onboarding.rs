@@ -7,7 +7,7 @@ use super::rpc::{self, AuthStatus};
 use super::view::{actions, error_box, note, page_root};
 use super::{fields, PageError};
 use crate::ui::dom::{self, el, msg, t, t_with, text, with_class};
-use salespane_api::me::{ConnectStart, CrmUserCandidate, MyCrmConnection};
+use salespane_api::me::{CrmUserCandidate, MyCrmConnection};
 use salespane_api::profile::{EmailClient, Onboarding, Profile};
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -263,10 +263,17 @@ fn authorize(shared: &Shared, state: &State) -> Result<Element, JsValue> {
     let connect = dom::primary(&t("onbAuthorizeConnect"), "authorize-connect", move || {
         let inner = s.clone();
         act(&s, async move {
-            let started: ConnectStart =
-                rpc::api("POST", "/api/v1/me/crm-connection/start", None).await?;
-            dom::open_tab(&started.authorize_url);
-            inner.borrow_mut().authorize_opened = true;
+            let hint = dom::query_param("login_hint");
+            let connection: MyCrmConnection = rpc::connect_crm(hint.as_deref()).await?;
+            let ready = connection.connected && connection.api_enabled;
+            {
+                let mut state = inner.borrow_mut();
+                state.authorize_opened = true;
+                state.connection = Some(connection);
+            }
+            if ready {
+                put(&inner, json!({"authorized": "done"})).await?;
+            }
             Ok(())
         });
     })?;
@@ -366,10 +373,11 @@ fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
         help.append_child(&*msg("p", "onbMismatchConnect")?)?;
         let s = shared.clone();
         let connect = dom::button(&t("onbAuthorizeConnect"), "mismatch-connect", move || {
+            let inner = s.clone();
             act(&s, async move {
-                let started: ConnectStart =
-                    rpc::api("POST", "/api/v1/me/crm-connection/start", None).await?;
-                dom::open_tab(&started.authorize_url);
+                let hint = dom::query_param("login_hint");
+                let connection: MyCrmConnection = rpc::connect_crm(hint.as_deref()).await?;
+                inner.borrow_mut().candidates = connection.candidates;
                 Ok(())
             });
         })?;

@@ -110,6 +110,21 @@ pub async fn api<T: DeserializeOwned>(
         "body": body,
     }))
     .await?;
+    api_answer(answer)
+}
+
+/// Connects the signed-in user's own Salesforce user (the background runs Salesforce's
+/// sign-in window and hands the code to the server); the user's CRM connection on success.
+pub async fn connect_crm<T: DeserializeOwned>(login_hint: Option<&str>) -> Result<T, PageError> {
+    let mut message = json!({"v": VERSION, "type": "connectCrm"});
+    if let Some(hint) = login_hint {
+        message["loginHint"] = Value::from(hint);
+    }
+    api_answer(send(message).await?)
+}
+
+/// An `apiReply`: a 2xx body decoded as `T`, else the server's (or background's) error.
+fn api_answer<T: DeserializeOwned>(answer: Value) -> Result<T, PageError> {
     let status = answer.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
     let body = answer.get("body").cloned().unwrap_or(Value::Null);
     if (200..300).contains(&status) {

@@ -88,6 +88,9 @@ async fn run_privileged(request: Privileged) -> Response {
             .await
             .map(|()| Response::Ack { changed: true })
             .unwrap_or_else(Response::from),
+        Privileged::ConnectCrm { login_hint } => {
+            crate::auth::crm_link::session::connect_crm(login_hint).await
+        }
     }
 }
 

@@ -68,7 +68,11 @@ pub enum Literal {
 
 pub fn parse(input: &str) -> Result<Query, SoqlError> {
     let tokens = tokenize(input)?;
-    let mut p = Parser { tokens, pos: 0 };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let query = p.query()?;
     if let Some(extra) = p.peek() {
         return Err(p.unexpected(extra));
@@ -76,9 +80,16 @@ pub fn parse(input: &str) -> Result<Query, SoqlError> {
     Ok(query)
 }
 
+/// How deep parentheses and NOT may nest in a WHERE clause. The parser (and the evaluator
+/// after it) recurse once per level: without a bound, a query of a few thousand `(` overflows
+/// the stack and aborts the whole process.
+pub const MAX_NESTING: usize = 50;
+
 struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
+    /// Current nesting of parentheses and NOT.
+    depth: usize,
 }
 
 impl Parser {
@@ -283,15 +294,30 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Cond, SoqlError> {
+        if self.is_keyword("NOT") || self.peek().is_some_and(|t| t.token == Token::LParen) {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                let column = self.peek().map(|t| t.column).unwrap_or_default();
+                return Err(SoqlError::malformed(format!(
+                    "conditions nest deeper than {MAX_NESTING} levels at column {column}: simplify the WHERE clause"
+                )));
+            }
+            let result = self.nested();
+            self.depth -= 1;
+            return result;
+        }
+        self.comparison()
+    }
+
+    /// `NOT unary` or `( cond )`, one nesting level down.
+    fn nested(&mut self) -> Result<Cond, SoqlError> {
         if self.eat_keyword("NOT") {
             return Ok(Cond::Not(Box::new(self.unary()?)));
         }
-        if self.eat(&Token::LParen) {
-            let inner = self.condition()?;
-            self.expect(Token::RParen, "')'")?;
-            return Ok(inner);
-        }
-        self.comparison()
+        self.expect(Token::LParen, "'('")?;
+        let inner = self.condition()?;
+        self.expect(Token::RParen, "')'")?;
+        Ok(inner)
     }
 
     fn comparison(&mut self) -> Result<Cond, SoqlError> {
@@ -456,6 +482,29 @@ mod tests {
             "SELECT Id FROM Lead WHERE (Name = 'a'",
         ] {
             assert!(parse(bad).is_err(), "accepted: {bad}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let nested = |levels: usize, open: &str, close: &str| {
+            format!(
+                "SELECT Id FROM Lead WHERE {}Name = 'a'{}",
+                open.repeat(levels),
+                close.repeat(levels)
+            )
+        };
+        assert!(parse(&nested(MAX_NESTING, "(", ")")).is_ok());
+        assert!(parse(&nested(MAX_NESTING, "NOT ", "")).is_ok());
+        for query in [
+            nested(MAX_NESTING + 1, "(", ")"),
+            nested(100_000, "(", ")"),
+            nested(100_000, "NOT ", ""),
+            nested(100_000, "(NOT ", ")"),
+        ] {
+            let err = parse(&query).unwrap_err();
+            assert_eq!(err.code, "MALFORMED_QUERY");
+            assert!(err.message.contains("nest deeper"), "{}", err.message);
         }
     }
 }

@@ -9,6 +9,7 @@ use sqlx::Row;
 use std::time::Duration;
 
 use crate::app::AppState;
+use crate::crypto::{is_bound, Binding};
 use crate::error::ApiError;
 use crate::ids::now_ms;
 
@@ -96,6 +97,67 @@ pub fn oauth(state: &AppState) -> Result<SalesforceOAuth, ApiError> {
     ))
 }
 
+pub const REFRESH_COLUMN: &str = "refresh_token_sealed";
+pub const ACCESS_COLUMN: &str = "access_token_sealed";
+
+/// Where a connection's sealed token lives: its ciphertext opens there only.
+pub fn sealed_in<'a>(column: &'a str, connection_id: &'a str, account_id: &'a str) -> Binding<'a> {
+    Binding {
+        table: "crm_connections",
+        column,
+        row_id: connection_id,
+        account_id,
+    }
+}
+
+/// Re-seals, bound to their rows, the connection tokens an older version stored unbound, and
+/// drops unbound pending sign-ins (they last minutes; the user starts again). Run at start,
+/// before requests: afterwards an unbound value is refused like a tampered one.
+pub async fn reseal_unbound_secrets(state: &AppState) -> Result<usize, ApiError> {
+    sqlx::query("DELETE FROM oauth_states WHERE verifier_sealed NOT LIKE 'v2.%'")
+        .execute(&state.db.pool)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, account_id, refresh_token_sealed, access_token_sealed FROM crm_connections WHERE refresh_token_sealed NOT LIKE 'v2.%' OR access_token_sealed NOT LIKE 'v2.%'",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut resealed = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let account_id: String = row.try_get("account_id")?;
+        let reseal = |sealed: Option<String>, column: &str| -> Option<String> {
+            let sealed = sealed?;
+            if is_bound(&sealed) {
+                return Some(sealed);
+            }
+            // Unreadable old values stay as they are and fail like any broken secret.
+            let plain = state.secrets.open(&sealed).ok()?;
+            Some(
+                state
+                    .secrets
+                    .seal_bound(&plain, &sealed_in(column, &id, &account_id)),
+            )
+        };
+        let refresh = reseal(row.try_get("refresh_token_sealed")?, REFRESH_COLUMN);
+        let access = reseal(row.try_get("access_token_sealed")?, ACCESS_COLUMN);
+        sqlx::query(
+            "UPDATE crm_connections SET refresh_token_sealed = COALESCE($1, refresh_token_sealed), access_token_sealed = COALESCE($2, access_token_sealed) WHERE id = $3 AND account_id = $4",
+        )
+        .bind(refresh)
+        .bind(access)
+        .bind(&id)
+        .bind(&account_id)
+        .execute(&state.db.pool)
+        .await?;
+        resealed += 1;
+    }
+    if resealed > 0 {
+        tracing::info!(connections = resealed, "bound stored Salesforce tokens to their rows");
+    }
+    Ok(resealed)
+}
+
 /// A session over one stored connection of the account. Refreshed tokens are sealed and
 /// stored again. Errors: `crm_not_connected` when the connection is gone or failed.
 pub async fn connection_session(
@@ -121,22 +183,24 @@ pub async fn connection_session(
     let instance_url: String = row.try_get("instance_url")?;
     let refresh_sealed: String = row.try_get("refresh_token_sealed")?;
     let access_sealed: Option<String> = row.try_get("access_token_sealed")?;
-    let unseal = |sealed: &str| {
-        state.secrets.open(sealed).map_err(|e| {
+    let unseal = |sealed: &str, column: &str| {
+        let binding = sealed_in(column, connection_id, account_id);
+        state.secrets.open_bound(sealed, &binding).map_err(|e| {
             ApiError::conflict(
                 "crm_not_connected",
                 format!("The stored Salesforce connection cannot be read ({e})."),
             )
         })
     };
-    let refresh_token = unseal(&refresh_sealed)?;
+    let refresh_token = unseal(&refresh_sealed, REFRESH_COLUMN)?;
     let access_token = match access_sealed {
-        Some(sealed) => unseal(&sealed)?,
+        Some(sealed) => unseal(&sealed, ACCESS_COLUMN)?,
         // No access token yet: an invalid one makes the first call refresh.
         None => String::from("none"),
     };
     let persist_state = state.clone();
     let persist_id = connection_id.to_string();
+    let persist_account = account_id.to_string();
     let session = SalesforceSession::new(
         crm_http(state)?,
         SessionTokens {
@@ -150,8 +214,15 @@ pub async fn connection_session(
         // The callback is synchronous: persist on the runtime, sealed.
         let state = persist_state.clone();
         let id = persist_id.clone();
-        let access = state.secrets.seal(&tokens.access_token);
-        let refresh = tokens.refresh_token.as_deref().map(|t| state.secrets.seal(t));
+        let access = state.secrets.seal_bound(
+            &tokens.access_token,
+            &sealed_in(ACCESS_COLUMN, &id, &persist_account),
+        );
+        let refresh = tokens.refresh_token.as_deref().map(|t| {
+            state
+                .secrets
+                .seal_bound(t, &sealed_in(REFRESH_COLUMN, &id, &persist_account))
+        });
         let instance = tokens.instance_url.clone();
         tokio::spawn(async move {
             if let Err(err) = store_refreshed(&state, &id, &access, refresh, instance).await {

@@ -1,30 +1,35 @@
 //! Salesforce connections. A sales user connects their own Salesforce user (OAuth code flow
-//! with PKCE, run by the server; the browser lands on `/oauth/salesforce/callback`); an admin
+//! with PKCE: the server starts it, the extension's `launchWebAuthFlow` receives the code and
+//! posts it back under the same user's token, the server exchanges it); an admin
 //! picks one connected user with API access as the account's team-sync ("superuser")
 //! connection. Tokens are sealed at rest.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use salespane_api::admin::{ChooseTeamSync, CrmConnectionInfo, ResetResult, TeamSyncStatus};
-use salespane_api::me::{ConfirmCrmUser, ConnectStart, CrmUserCandidate, MyCrmConnection};
+use salespane_api::me::{
+    ConfirmCrmUser, ConnectStart, CrmUserCandidate, FinishCrmConnection, MyCrmConnection,
+    StartCrmConnection,
+};
 use salespane_api::sfid::SfId;
 use salespane_crm::{CrmError, SalesforceSession, SessionTokens, TokenSet, UserInfo};
-use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
+use crate::crypto::Binding;
 use crate::crm::access::{self, bounded, map_crm_error, record_failure};
 use crate::db::is_unique_violation;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::ApiJson;
 use crate::identity::auth::{AdminUser, CurrentUser};
+use crate::identity::verifier::Identity;
 use crate::ids::{new_id, now_ms, random_secret};
 
-/// Where Salesforce sends the browser back, under the server's public URL.
+/// The redirect of the sandbox bootstrap's in-process sign-in (never served: the code is
+/// read from the sandbox's answer).
 pub const CALLBACK_PATH: &str = "/oauth/salesforce/callback";
 /// How long a started connection may take to come back.
 const STATE_LIFETIME_MS: i64 = 10 * 60 * 1000;
@@ -33,7 +38,7 @@ const PURPOSE_PERSONAL: &str = "personal";
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_connection))
-        .routes(routes!(oauth_callback))
+        .routes(routes!(finish_connection))
         .routes(routes!(my_connection, delete_my_connection))
         .routes(routes!(confirm_crm_user))
         .routes(routes!(team_sync_status, choose_team_sync))
@@ -44,18 +49,23 @@ fn redirect_uri(state: &AppState) -> String {
     format!("{}{CALLBACK_PATH}", state.settings.public_url)
 }
 
-/// Starts connecting the signed-in user's own Salesforce user: open `authorize_url` in the
-/// browser; Salesforce comes back to the server, which stores the connection.
+/// Starts connecting the signed-in user's own Salesforce user: the extension opens
+/// `authorize_url` with `identity.launchWebAuthFlow`; Salesforce hands the code back to the
+/// extension, which posts it to `/api/v1/me/crm-connection/finish` under the same user's token.
 #[utoipa::path(post, path = "/api/v1/me/crm-connection/start", tag = "crm", security(("sso" = [])),
+    request_body = StartCrmConnection,
     responses(
         (status = 200, body = ConnectStart),
+        (status = 400, description = "invalid_redirect_uri", body = salespane_api::error::ErrorBody),
         (status = 401, body = salespane_api::error::ErrorBody),
         (status = 403, body = salespane_api::error::ErrorBody),
     ))]
 async fn start_connection(
     State(state): State<AppState>,
     user: CurrentUser,
+    ApiJson(body): ApiJson<StartCrmConnection>,
 ) -> ApiResult<ApiJson<ConnectStart>> {
+    let redirect = extension_redirect_uri(&body.redirect_uri)?;
     let now = now_ms();
     sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
         .bind(now)
@@ -63,7 +73,6 @@ async fn start_connection(
         .await?;
     let oauth_state = random_secret(24);
     let pkce = salespane_crm::pkce_pair();
-    let redirect = redirect_uri(&state);
     sqlx::query(
         "INSERT INTO oauth_states (state, account_id, user_id, purpose, verifier_sealed, redirect_uri, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -71,68 +80,60 @@ async fn start_connection(
     .bind(&user.account_id)
     .bind(&user.user_id)
     .bind(PURPOSE_PERSONAL)
-    .bind(state.secrets.seal(&pkce.verifier))
+    .bind(
+        state
+            .secrets
+            .seal_bound(&pkce.verifier, &pending_sign_in(&oauth_state, &user.account_id)),
+    )
     .bind(&redirect)
     .bind(now + STATE_LIFETIME_MS)
     .execute(&state.db.pool)
     .await?;
     let authorize_url =
         access::oauth(&state)?.authorize_url(&redirect, &oauth_state, &pkce.challenge, None);
-    Ok(ApiJson(ConnectStart { authorize_url }))
+    Ok(ApiJson(ConnectStart {
+        authorize_url,
+        state: oauth_state,
+    }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct CallbackParams {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
-
-/// Where Salesforce sends the browser back after sign-in; answers a small HTML page saying
-/// whether the connection was made (never a raw error).
-#[utoipa::path(get, path = "/oauth/salesforce/callback", tag = "crm", params(CallbackParams),
-    responses(
-        (status = 200, description = "Connected", content_type = "text/html"),
-        (status = 400, description = "The sign-in failed or expired; the page says what to do", content_type = "text/html"),
-        (status = 409, description = "That Salesforce user is connected by someone else", content_type = "text/html"),
-    ))]
-async fn oauth_callback(
-    State(state): State<AppState>,
-    query: Result<ApiQuery<CallbackParams>, ApiError>,
-) -> Response {
-    let result = match query {
-        Ok(ApiQuery(params)) => finish_connection(&state, params).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(username) => page(
-            StatusCode::OK,
-            "Connected",
-            &format!(
-                "Salespane is now connected to Salesforce as {username}. You can close this tab."
-            ),
-        ),
-        Err(err) => page(err.status, "Not connected", &err.message),
+/// Where a pending sign-in's PKCE verifier is sealed.
+fn pending_sign_in<'a>(oauth_state: &'a str, account_id: &'a str) -> Binding<'a> {
+    Binding {
+        table: "oauth_states",
+        column: "verifier_sealed",
+        row_id: oauth_state,
+        account_id,
     }
 }
 
-fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Salespane: {t}</title></head><body><h1>{t}</h1><p id=\"message\">{m}</p></body></html>",
-        t = escape_html(title),
-        m = escape_html(message)
-    );
-    (status, Html(body)).into_response()
-}
+/// Browsers' extension sign-in redirects: the code lands in the extension's own
+/// `launchWebAuthFlow`, which no web page (and no other person's browser) can read.
+const EXTENSION_REDIRECT_HOSTS: [&str; 2] = [".chromiumapp.org", ".extensions.allizom.org"];
 
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+fn extension_redirect_uri(text: &str) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_redirect_uri",
+            "redirect_uri must be the extension's sign-in redirect (identity.getRedirectURL(): https://<extension id>.chromiumapp.org/ or https://<id>.extensions.allizom.org/). Update Salespane.",
+        )
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| invalid())?;
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let extension_host = EXTENSION_REDIRECT_HOSTS
+        .iter()
+        .any(|suffix| host.len() > suffix.len() && host.ends_with(suffix));
+    if url.scheme() != "https"
+        || !extension_host
+        || url.port().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(invalid());
+    }
+    Ok(url.to_string())
 }
 
 fn sign_in_again(message: &str) -> ApiError {
@@ -142,24 +143,59 @@ fn sign_in_again(message: &str) -> ApiError {
     )
 }
 
-async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<String, ApiError> {
-    let Some(oauth_state) = params.state.filter(|s| !s.is_empty() && s.len() <= 200) else {
-        return Err(sign_in_again(
-            "This page was opened without the sign-in's state.",
-        ));
-    };
-    // One use only: taking the row makes a replayed callback fail.
-    let row = sqlx::query("SELECT account_id, user_id, purpose, verifier_sealed, redirect_uri, expires_at FROM oauth_states WHERE state = $1")
-        .bind(&oauth_state)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    sqlx::query("DELETE FROM oauth_states WHERE state = $1")
-        .bind(&oauth_state)
+/// Completes the connection the signed-in user started: the state must be theirs (another
+/// user's, or a used or expired one, is unknown here), and the Salesforce user must be them.
+#[utoipa::path(post, path = "/api/v1/me/crm-connection/finish", tag = "crm", security(("sso" = [])),
+    request_body = FinishCrmConnection,
+    responses(
+        (status = 200, body = MyCrmConnection),
+        (status = 400, description = "crm_sign_in_failed", body = salespane_api::error::ErrorBody),
+        (status = 401, body = salespane_api::error::ErrorBody),
+        (status = 403, description = "crm_user_not_you", body = salespane_api::error::ErrorBody),
+        (status = 409, description = "crm_user_taken, crm_wrong_org", body = salespane_api::error::ErrorBody),
+        (status = 502, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
+        (status = 504, description = "crm_unavailable", body = salespane_api::error::ErrorBody),
+    ))]
+async fn finish_connection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<FinishCrmConnection>,
+) -> ApiResult<ApiJson<MyCrmConnection>> {
+    complete_connection(&state, &user, &body).await?;
+    Ok(ApiJson(load_my_connection(&state, &user).await?.0))
+}
+
+async fn complete_connection(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &FinishCrmConnection,
+) -> Result<String, ApiError> {
+    let oauth_state = body.state.trim();
+    if oauth_state.is_empty() || oauth_state.len() > 200 {
+        return Err(sign_in_again("Salesforce sent back no sign-in state."));
+    }
+    // Only the user who started it may finish it, once: taking the row makes a replay fail.
+    const MINE: &str = "state = $1 AND account_id = $2 AND user_id = $3 AND purpose = $4";
+    let row = sqlx::query(&format!(
+        "SELECT verifier_sealed, redirect_uri, expires_at FROM oauth_states WHERE {MINE}"
+    ))
+    .bind(oauth_state)
+    .bind(&user.account_id)
+    .bind(&user.user_id)
+    .bind(PURPOSE_PERSONAL)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let taken = sqlx::query(&format!("DELETE FROM oauth_states WHERE {MINE}"))
+        .bind(oauth_state)
+        .bind(&user.account_id)
+        .bind(&user.user_id)
+        .bind(PURPOSE_PERSONAL)
         .execute(&state.db.pool)
-        .await?;
-    let Some(row) = row else {
+        .await?
+        .rows_affected();
+    let Some(row) = row.filter(|_| taken == 1) else {
         return Err(sign_in_again(
-            "This sign-in is unknown or was already used.",
+            "This Salesforce sign-in is unknown, was already used, or was started by someone else.",
         ));
     };
     let expires_at: i64 = row.try_get("expires_at")?;
@@ -168,25 +204,21 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
             "This sign-in took more than 10 minutes and expired.",
         ));
     }
-    if let Some(error) = params.error {
-        let description = params.error_description.unwrap_or_default();
-        return Err(sign_in_again(&format!(
-            "Salesforce did not grant access ({error}: {description})."
-        )));
-    }
-    let Some(code) = params.code.filter(|c| !c.is_empty()) else {
+    let code = body.code.trim();
+    if code.is_empty() || code.len() > 2048 {
         return Err(sign_in_again("Salesforce sent no authorization code."));
-    };
-    let account_id: String = row.try_get("account_id")?;
-    let user_id: String = row.try_get("user_id")?;
+    }
     let verifier_sealed: String = row.try_get("verifier_sealed")?;
     let redirect: String = row.try_get("redirect_uri")?;
     let verifier = state
         .secrets
-        .open(&verifier_sealed)
+        .open_bound(
+            &verifier_sealed,
+            &pending_sign_in(oauth_state, &user.account_id),
+        )
         .map_err(|_| sign_in_again("The sign-in could not be read back."))?;
     let oauth = access::oauth(state)?;
-    let tokens = bounded(state, oauth.exchange_code(&code, &verifier, &redirect))
+    let tokens = bounded(state, oauth.exchange_code(code, &verifier, &redirect))
         .await
         .map_err(|e| match e {
             CrmError::OAuth { .. } | CrmError::InvalidSession => {
@@ -197,11 +229,49 @@ async fn finish_connection(state: &AppState, params: CallbackParams) -> Result<S
     let info = bounded(state, oauth.userinfo(&tokens.access_token))
         .await
         .map_err(map_crm_error)?;
+    let (org, crm_user) = identify(&tokens, &info)?;
+    let signed_in_as = sso_crm_user(&user.identity, Some(&org));
+    if signed_in_as.as_ref().is_some_and(|me| *me != crm_user) {
+        // Someone else's grant (a colleague who opened the link): never keep it.
+        if let Some(refresh) = tokens.refresh_token.as_deref() {
+            if let Err(err) = bounded(state, oauth.revoke(refresh)).await {
+                tracing::warn!(error = %err, "could not revoke a refused Salesforce grant");
+            }
+        }
+        return Err(not_you());
+    }
     // Whether the user may use the REST API (a team-sync user must).
     let api_enabled = check_api_access(state, &tokens, &info).await?;
-    let stored =
-        store_connection(state, &account_id, &user_id, &tokens, &info, api_enabled).await?;
+    let stored = store_connection(
+        state,
+        &user.account_id,
+        &user.user_id,
+        &tokens,
+        &info,
+        api_enabled,
+        signed_in_as.is_some(),
+    )
+    .await?;
     Ok(stored.crm_username)
+}
+
+/// The Salesforce user the signed-in person is, when they signed in with Salesforce itself
+/// and (when `crm_org` is given) with that same org: then no other CRM user can be theirs.
+fn sso_crm_user(identity: &Identity, crm_org: Option<&SfId>) -> Option<SfId> {
+    let org = SfId::parse(&identity.org_id).ok()?;
+    if org.key_prefix() != "00D" || crm_org.is_some_and(|crm| *crm != org) {
+        return None;
+    }
+    SfId::parse(&identity.subject)
+        .ok()
+        .filter(|user| user.key_prefix() == "005")
+}
+
+fn not_you() -> ApiError {
+    ApiError::forbidden(
+        "crm_user_not_you",
+        "You signed in to Salesforce as someone else. Your company signs in to Salespane with this Salesforce org, so you can only connect your own Salesforce user: sign out of Salesforce, sign in as yourself, and connect again.",
+    )
 }
 
 /// The Salesforce user and org a token set belongs to.
@@ -262,6 +332,7 @@ pub async fn store_connection(
     tokens: &TokenSet,
     info: &UserInfo,
     api_enabled: bool,
+    signed_in_as_crm_user: bool,
 ) -> Result<StoredConnection, ApiError> {
     let (org, crm_user) = identify(tokens, info)?;
     let account = sqlx::query("SELECT idp_issuer, idp_org_id FROM accounts WHERE id = $1")
@@ -322,7 +393,9 @@ pub async fn store_connection(
     let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
     // Same email (or username) and no CRM user yet: this is who they are, no question asked.
-    let same_person = crm_email == user_email || username.to_lowercase() == user_email;
+    let same_person = signed_in_as_crm_user
+        || crm_email == user_email
+        || username.to_lowercase() == user_email;
     if user_crm.is_none() && same_person {
         sqlx::query("UPDATE users SET crm_user_id = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND crm_user_id IS NULL")
             .bind(&crm_user_id)
@@ -335,8 +408,11 @@ pub async fn store_connection(
     }
     let confirmed = same_person || user_crm.as_deref() == Some(crm_user_id.as_str());
     let confirmed_at = confirmed.then_some(now);
-    let access_sealed = state.secrets.seal(&tokens.access_token);
-    let refresh_sealed = state.secrets.seal(refresh_token);
+    let seal = |column: &str, id: &str, plain: &str| {
+        state
+            .secrets
+            .seal_bound(plain, &access::sealed_in(column, id, account_id))
+    };
     let existing =
         sqlx::query("SELECT id FROM crm_connections WHERE user_id = $1 AND account_id = $2")
             .bind(user_id)
@@ -347,6 +423,8 @@ pub async fn store_connection(
         Some(row) => {
             // Reconnecting keeps the id, so a team-sync choice survives a new sign-in.
             let id: String = row.try_get("id")?;
+            let access_sealed = seal(access::ACCESS_COLUMN, &id, &tokens.access_token);
+            let refresh_sealed = seal(access::REFRESH_COLUMN, &id, refresh_token);
             sqlx::query(
                 "UPDATE crm_connections SET crm_user_id = $1, crm_username = $2, crm_email = $3, instance_url = $4, refresh_token_sealed = $5, access_token_sealed = $6, api_enabled = $7, status = 'active', last_error = NULL, confirmed_at = $8, updated_at = $9 WHERE id = $10",
             )
@@ -367,6 +445,8 @@ pub async fn store_connection(
         }
         None => {
             let id = new_id("crm");
+            let access_sealed = seal(access::ACCESS_COLUMN, &id, &tokens.access_token);
+            let refresh_sealed = seal(access::REFRESH_COLUMN, &id, refresh_token);
             sqlx::query(
                 "INSERT INTO crm_connections (id, account_id, user_id, crm_user_id, crm_username, crm_email, instance_url, refresh_token_sealed, access_token_sealed, api_enabled, status, confirmed_at, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11, $12, $12)",
@@ -522,6 +602,7 @@ fn push_candidate(candidates: &mut Vec<CrmUserCandidate>, user: salespane_crm::C
     responses(
         (status = 200, body = MyCrmConnection),
         (status = 400, description = "invalid_id, not_a_candidate", body = salespane_api::error::ErrorBody),
+        (status = 403, description = "crm_user_not_you", body = salespane_api::error::ErrorBody),
         (status = 409, description = "crm_not_connected, crm_user_taken", body = salespane_api::error::ErrorBody),
     ))]
 async fn confirm_crm_user(
@@ -535,6 +616,10 @@ async fn confirm_crm_user(
             "crm_user_id is not a Salesforce user id (15 or 18 characters starting with 005).",
         )
     })?;
+    // Signed in with Salesforce itself: they are that Salesforce user and no other.
+    if sso_crm_user(&user.identity, None).is_some_and(|me| me != chosen) {
+        return Err(not_you());
+    }
     let (current, user_crm) = load_my_connection(&state, &user).await?;
     let Some(connection_id) = current.connection_id.clone() else {
         return Err(ApiError::conflict(
@@ -601,7 +686,8 @@ async fn delete_my_connection(
         .ok_or_else(|| ApiError::not_found("not_connected", "You have no Salesforce connection to remove."))?;
     let id: String = row.try_get("id")?;
     let sealed: String = row.try_get("refresh_token_sealed")?;
-    if let Ok(refresh) = state.secrets.open(&sealed) {
+    let binding = access::sealed_in(access::REFRESH_COLUMN, &id, &user.account_id);
+    if let Ok(refresh) = state.secrets.open_bound(&sealed, &binding) {
         // Removing it here matters more than Salesforce hearing of it: a failed revoke is
         // logged, and the token dies with the connected app's policy.
         let oauth = access::oauth(&state)?;
@@ -812,11 +898,22 @@ pub async fn connect_sandbox_team_sync(state: &AppState, router: axum::Router) {
         state.settings.public_url,
         crate::crm::sandbox_mode::PREFIX
     );
-    if let Err(err) =
-        sqlx::query("UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1")
-            .bind(&instance_url)
-            .execute(&state.db.pool)
-            .await
+    // Only connections that are the sandbox's (of its seeded orgs' accounts, to a previous
+    // run's `/sfdc`): a database that also holds real orgs keeps their connections as they are.
+    let org_ids = [
+        salespane_sandbox::seed::acme_org_id().to_string(),
+        salespane_sandbox::seed::globex_org_id().to_string(),
+    ];
+    if let Err(err) = sqlx::query(
+        "UPDATE crm_connections SET instance_url = $1 WHERE instance_url <> $1 AND instance_url LIKE $2 \
+         AND account_id IN (SELECT id FROM accounts WHERE idp_org_id IN ($3, $4))",
+    )
+    .bind(&instance_url)
+    .bind(format!("%{}", crate::crm::sandbox_mode::PREFIX))
+    .bind(&org_ids[0])
+    .bind(&org_ids[1])
+    .execute(&state.db.pool)
+    .await
     {
         tracing::warn!(error = %err, "could not point CRM connections at this run's sandbox");
     }
@@ -918,7 +1015,8 @@ async fn connect_seeded_admin(
     )
     .await?;
     let info: UserInfo = json_body(reply).await?;
-    let stored = store_connection(state, &account_id, &user_id, &tokens, &info, true).await?;
+    let stored =
+        store_connection(state, &account_id, &user_id, &tokens, &info, true, false).await?;
     sqlx::query("UPDATE accounts SET team_sync_connection_id = $1, updated_at = $2 WHERE id = $3 AND team_sync_connection_id IS NULL")
         .bind(&stored.id)
         .bind(now_ms())

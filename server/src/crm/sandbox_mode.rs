@@ -45,10 +45,12 @@ pub async fn seed_accounts(state: &AppState) -> Result<(), ApiError> {
     for (name, org_id, admin_username, seats) in seeded_accounts() {
         let now = now_ms();
         let mut tx = state.db.pool.begin().await?;
-        sqlx::query("UPDATE accounts SET idp_issuer = $1, updated_at = $2 WHERE idp_org_id = $3")
+        sqlx::query("UPDATE accounts SET idp_issuer = $1, updated_at = $2 WHERE idp_org_id = $3 AND idp_issuer LIKE $4")
             .bind(issuer)
             .bind(now)
             .bind(&org_id)
+            // Only accounts of an earlier sandbox run, never a real org's account.
+            .bind(format!("%{PREFIX}"))
             .execute(&mut *tx)
             .await?;
         let existing = sqlx::query("SELECT id FROM accounts WHERE idp_org_id = $1")

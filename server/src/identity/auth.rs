@@ -36,6 +36,15 @@ impl From<IdentityError> for ApiError {
             IdentityError::UntrustedIssuer(_) => {
                 ApiError::unauthorized("untrusted_issuer", err.to_string())
             }
+            IdentityError::WrongClient { .. } => {
+                ApiError::unauthorized("token_wrong_client", err.to_string())
+            }
+            IdentityError::TooManyAttempts { retry_after } => ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_token_checks",
+                err.to_string(),
+            )
+            .with_retry_after(retry_after.as_secs().max(1)),
             IdentityError::Unreachable { .. } => {
                 ApiError::unavailable("identity_provider_unreachable", err.to_string())
             }
@@ -78,7 +87,15 @@ impl FromRequestParts<AppState> for CurrentUser {
             .get(IDP_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let identity = state.identity.verify(issuer.as_deref(), token).await?;
+        // The peer address when the server was started with connect info (it is).
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let identity = state
+            .identity
+            .verify(issuer.as_deref(), token, address)
+            .await?;
         resolve_user(state, identity).await
     }
 }
@@ -138,7 +155,9 @@ pub async fn resolve_user(state: &AppState, identity: Identity) -> Result<Curren
             .await?;
         }
     }
-    if row.is_none() {
+    // By email only when the provider vouches for it: else anyone who can set an unverified
+    // email at the provider would become that sales user.
+    if row.is_none() && identity.email_verified {
         row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM users WHERE account_id = $1 AND email = $2 AND idp_subject IS NULL"
         ))

@@ -3,5 +3,6 @@
 //! extension everything it needs at sign-in (`me`).
 
 pub mod auth;
+pub mod client_check;
 pub mod me;
 pub mod verifier;

@@ -326,25 +326,33 @@ pub async fn run_pass(state: &AppState, account_id: &str) -> ApiResult<AutoSyncR
     for wf in active {
         run.workflows_checked += 1;
         let since = format_utc(wf.cursor_ms);
-        let records = match session
-            .changed_since(wf.crm_object.as_str(), &since, &[])
-            .await
-        {
-            Ok(records) => records,
-            Err(err) => {
-                return Err(crate::crm::access::team_sync_failed(state, account_id, err).await)
-            }
-        };
+        // One page at a time: only the responsible users' ids are kept, never every record.
+        let mut page = session
+            .changed_since_page(wf.crm_object.as_str(), &since, &[])
+            .await;
         let mut newest = wf.cursor_ms;
         let mut candidates: Vec<SfId> = Vec::new();
-        for record in &records {
-            run.records_seen += 1;
-            newest = newest.max(parse_sf_datetime(&record.last_modified_date).unwrap_or(newest));
-            for id in responsible(record, wf.trigger, wf.cursor_ms) {
-                if handled.insert(id.as_str().to_string()) {
-                    candidates.push(id);
+        loop {
+            let current = match page {
+                Ok(current) => current,
+                Err(err) => {
+                    return Err(crate::crm::access::team_sync_failed(state, account_id, err).await)
+                }
+            };
+            for record in &current.records {
+                run.records_seen += 1;
+                newest =
+                    newest.max(parse_sf_datetime(&record.last_modified_date).unwrap_or(newest));
+                for id in responsible(record, wf.trigger, wf.cursor_ms) {
+                    if handled.insert(id.as_str().to_string()) {
+                        candidates.push(id);
+                    }
                 }
             }
+            let Some(next) = current.next_records_url else {
+                break;
+            };
+            page = session.query_more(&next).await;
         }
         for crm_user_id in candidates {
             match sync_user(state, account_id, &session, &crm_user_id).await {

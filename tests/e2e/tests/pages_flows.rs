@@ -684,24 +684,20 @@ fn user_without_api_access(browser: &Browser, _fixtures: &FixtureServer) -> Resu
     click(browser, "[data-testid=sign-in]")?;
     wait_attr(browser, "#salespane-page", "data-step", "authorize")?;
 
-    // Authorizing opens Salesforce's sign-in in a new tab; she signs in there as herself.
-    let onboarding_window = browser.window_handles()?.into_iter().next();
+    // Authorizing opens Salesforce's sign-in in the browser's identity window (the user name
+    // prefilled, so the sandbox signs her in at once); the code comes back to the extension,
+    // which hands it to the server under her own token.
     click(browser, "[data-testid=authorize-connect]")?;
-    let salesforce_window = wait::until("the Salesforce sign-in tab", WAIT, || {
-        Ok(browser.window_handles()?.into_iter().nth(1))
-    })?;
-    browser.switch_to_window(&salesforce_window)?;
-    let pick = format!("button[data-username='{NO_API}']");
-    wait::until("the sandbox's user list", WAIT, || browser.find(&pick))?;
-    click(browser, &pick)?;
     wait::until("the connection to be stored", WAIT, || {
-        let body = text_of(browser, "body")?;
-        Ok((!body.is_empty() && !body.contains("Pick the user")).then_some(()))
+        Ok(browser.find("[data-testid=connected-as]")?.map(|_| ()))
     })?;
-    browser.execute("window.close();", vec![])?;
-    if let Some(handle) = onboarding_window {
-        browser.switch_to_window(&handle)?;
-    }
+    let connected = text_of(browser, "[data-testid=connected-as]")?;
+    ensure(connected.contains(NO_API), || {
+        format!("connected as someone else: {connected:?}")
+    })?;
+    ensure(browser.window_handles()?.len() == 1, || {
+        "the connection left a Salesforce tab open".into()
+    })?;
 
     click(browser, "[data-testid=authorize-check]")?;
     wait_attr(browser, "[data-testid=error]", "data-code", "no_api_access")?;
