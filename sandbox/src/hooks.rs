@@ -114,7 +114,11 @@ pub async fn email_verified(
             .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_string))
     };
     let Some(user_id) = user_id else {
-        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown_user"}))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "unknown_user"})),
+        )
+            .into_response();
     };
     let mut auth = s.auth.lock().await;
     if req.verified {

@@ -92,12 +92,12 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing requests in flight");
-            shutdown.cancel();
-        })
-        .await?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        shutdown.cancel();
+    })
+    .await?;
     // Requests in flight have finished; let workers finish their step, then close the
     // database so every accepted write is on disk.
     for worker in workers {

@@ -217,14 +217,33 @@ mod tests {
         assert!(is_bound(&sealed));
         assert_eq!(secrets.open_bound(&sealed, &here).unwrap(), "refresh");
         for elsewhere in [
-            Binding { row_id: "crm_2", ..here },
-            Binding { account_id: "acc_2", ..here },
-            Binding { column: "access_token_sealed", ..here },
-            Binding { table: "oauth_states", ..here },
+            Binding {
+                row_id: "crm_2",
+                ..here
+            },
+            Binding {
+                account_id: "acc_2",
+                ..here
+            },
+            Binding {
+                column: "access_token_sealed",
+                ..here
+            },
+            Binding {
+                table: "oauth_states",
+                ..here
+            },
             // Parts cannot shift into each other.
-            Binding { row_id: "crm_1acc_1", account_id: "", ..here },
+            Binding {
+                row_id: "crm_1acc_1",
+                account_id: "",
+                ..here
+            },
         ] {
-            assert!(secrets.open_bound(&sealed, &elsewhere).is_err(), "{elsewhere:?}");
+            assert!(
+                secrets.open_bound(&sealed, &elsewhere).is_err(),
+                "{elsewhere:?}"
+            );
         }
         // Bound and unbound values do not open as each other.
         assert!(secrets.open(&sealed).is_err());

@@ -41,22 +41,37 @@ async fn start(server: &common::TestServer, token: &str) -> String {
 async fn sign_in_at(server: &common::TestServer, authorize: &str, username: &str) -> Grant {
     let response = server
         .http
-        .get(format!("{authorize}&login_hint={}", username.replace('@', "%40")))
+        .get(format!(
+            "{authorize}&login_hint={}",
+            username.replace('@', "%40")
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("{EXTENSION_REDIRECT}?")), "{location}");
+    assert!(
+        location.starts_with(&format!("{EXTENSION_REDIRECT}?")),
+        "{location}"
+    );
     let url = url::Url::parse(&location).unwrap();
-    let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap();
+    let get = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
     (get("code"), get("state"))
 }
 
 /// The extension posts what came back, under the user's token.
 async fn finish(server: &common::TestServer, token: &str, (code, state): &Grant) -> common::Reply {
     server
-        .post("/api/v1/me/crm-connection/finish", token, json!({"code": code, "state": state}))
+        .post(
+            "/api/v1/me/crm-connection/finish",
+            token,
+            json!({"code": code, "state": state}),
+        )
         .await
 }
 
@@ -224,5 +239,102 @@ both_backends! {
         // still as her.
         let me = server.get("/api/v1/me", &nora).await;
         assert_eq!(me.body["crm_owner"], json!({"crm_user_id": crm_id(seed::ACME_NO_API), "via": "team_sync"}));
+    }
+    async fn sealed_tokens_work_only_in_their_own_row(server) {
+        let admin = server.token_for(seed::ACME_ADMIN).await;
+        import(&server, &admin, &[seed::ACME_SELLER]).await;
+        let sam = server.token_for(seed::ACME_SELLER).await;
+        assert_eq!(connect(&server, &sam, seed::ACME_SELLER).await.status, StatusCode::OK);
+        let status = server.get("/api/v1/admin/crm/connection", &admin).await;
+        let id_of = |name: &str| status.body["candidates"].as_array().unwrap().iter().find(|c| c["crm_username"] == name).unwrap()["id"].as_str().unwrap().to_string();
+        let (sams, adas) = (id_of(seed::ACME_SELLER), id_of(seed::ACME_ADMIN));
+        let choose = |id: String| server.put("/api/v1/admin/crm/connection", &admin, json!({"connection_id": id}));
+        assert_eq!(choose(sams.clone()).await.status, StatusCode::OK);
+
+        // Someone with the database swaps the two rows' sealed tokens.
+        let pool = pool(&server).await;
+        swap_tokens(&pool, &sams, &adas).await;
+        for id in [&sams, &adas] {
+            let refused = choose(id.clone()).await;
+            assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+            assert_eq!(refused.code(), "crm_not_connected");
+            assert!(refused.text.contains("cannot be read"), "{}", refused.text);
+        }
+        // Put back where they were sealed, they work again.
+        swap_tokens(&pool, &sams, &adas).await;
+        assert_eq!(choose(adas).await.status, StatusCode::OK);
+        assert_eq!(choose(sams).await.status, StatusCode::OK);
+        pool.close().await;
+    }
+
+    async fn tokens_sealed_by_an_older_version_are_bound_at_start(server) {
+        use salespane_server::crypto::SecretBox;
+        use sqlx::Row;
+        let admin = server.token_for(seed::ACME_ADMIN).await;
+        import(&server, &admin, &[seed::ACME_SELLER]).await;
+        let sam = server.token_for(seed::ACME_SELLER).await;
+        let connection = connect(&server, &sam, seed::ACME_SELLER).await;
+        let id = connection.body["connection_id"].as_str().unwrap().to_string();
+        // Re-seal the stored tokens the way the previous version did: unbound (`v1.`).
+        let secrets = SecretBox::from_base64(&server.secret_key).unwrap();
+        let pool = pool(&server).await;
+        let row = sqlx::query("SELECT account_id, refresh_token_sealed, access_token_sealed FROM crm_connections WHERE id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+        let account: String = row.get("account_id");
+        for column in ["refresh_token_sealed", "access_token_sealed"] {
+            let sealed: String = row.get(column);
+            let binding = salespane_server::crypto::Binding { table: "crm_connections", column, row_id: &id, account_id: &account };
+            let plain = secrets.open_bound(&sealed, &binding).unwrap();
+            sqlx::query(&format!("UPDATE crm_connections SET {column} = $1 WHERE id = $2")).bind(secrets.seal(&plain)).bind(&id).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+
+        server.restart(&[]).await;
+        let pool = self::pool(&server).await;
+        let row = sqlx::query("SELECT refresh_token_sealed, access_token_sealed FROM crm_connections WHERE id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+        for column in ["refresh_token_sealed", "access_token_sealed"] {
+            let sealed: String = row.get(column);
+            assert!(sealed.starts_with("v2."), "{column} not bound: {sealed}");
+        }
+        pool.close().await;
+        let admin = server.token_for(seed::ACME_ADMIN).await;
+        let chosen = server.put("/api/v1/admin/crm/connection", &admin, json!({"connection_id": id})).await;
+        assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.text);
+    }
+}
+
+async fn pool(server: &common::TestServer) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server.database_url)
+        .await
+        .unwrap()
+}
+
+/// Swaps two connections' sealed tokens in the database.
+async fn swap_tokens(pool: &sqlx::AnyPool, a: &str, b: &str) {
+    use sqlx::Row;
+    let read = |id: String| async move {
+        let row = sqlx::query(
+            "SELECT refresh_token_sealed, access_token_sealed FROM crm_connections WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (
+            row.get::<String, _>("refresh_token_sealed"),
+            row.get::<String, _>("access_token_sealed"),
+        )
+    };
+    let (ta, tb) = (read(a.to_string()).await, read(b.to_string()).await);
+    for (id, (refresh, access)) in [(a, tb), (b, ta)] {
+        sqlx::query("UPDATE crm_connections SET refresh_token_sealed = $1, access_token_sealed = $2 WHERE id = $3")
+            .bind(refresh)
+            .bind(access)
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
     }
 }

@@ -84,7 +84,10 @@ both_backends! {
 async fn verification_attempts_are_limited_per_address(backend: Backend) {
     let server = TestServer::start_with(backend, &["--token-checks-per-minute", "3"]).await;
     let admin = server.token_for(seed::ACME_ADMIN).await;
-    assert_eq!(server.get("/api/v1/me", &admin).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/api/v1/me", &admin).await.status,
+        StatusCode::OK
+    );
     for i in 0..2 {
         let reply = server.get("/api/v1/me", &format!("bad-token-{i}")).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
@@ -97,7 +100,12 @@ async fn verification_attempts_are_limited_per_address(backend: Backend) {
             .bearer_auth("bad-token-3"),
     )
     .await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.text);
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.text
+    );
     assert_eq!(limited.code(), "too_many_token_checks");
     let response = server
         .http
@@ -107,11 +115,22 @@ async fn verification_attempts_are_limited_per_address(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
-    assert_eq!(identity_calls(&server).await.0, calls, "a limited address still reached the identity provider");
+    assert_eq!(
+        identity_calls(&server).await.0,
+        calls,
+        "a limited address still reached the identity provider"
+    );
     // The verified token is answered from the cache, limit or not.
-    assert_eq!(server.get("/api/v1/me", &admin).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/api/v1/me", &admin).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,7 +161,11 @@ async fn unverified_email_is_not_linked(backend: Backend) {
         "--admin-email",
         seed::ACME_SELLER,
     ]);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let set_verified = |verified: bool| {
         provider
             .http
@@ -150,7 +173,10 @@ async fn unverified_email_is_not_linked(backend: Backend) {
             .json(&json!({"username": seed::ACME_SELLER, "verified": verified}))
             .send()
     };
-    assert_eq!(set_verified(false).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        set_verified(false).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
     let me = |token: String| {
         common::read(
             server
@@ -164,7 +190,10 @@ async fn unverified_email_is_not_linked(backend: Backend) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
     assert_eq!(refused.code(), "not_imported");
 
-    assert_eq!(set_verified(true).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        set_verified(true).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
     let linked = me(provider.token_for(seed::ACME_SELLER).await).await;
     assert_eq!(linked.status, StatusCode::OK, "{}", linked.text);
     assert_eq!(linked.body["user"]["email"], seed::ACME_SELLER);
@@ -193,7 +222,10 @@ fn the_sandbox_refuses_a_public_address() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
-    assert!(said.contains("loopback") && said.contains("--allow-public-sandbox"), "{said}");
+    assert!(
+        said.contains("loopback") && said.contains("--allow-public-sandbox"),
+        "{said}"
+    );
 }
 
 /// Sandbox mode re-points the sandbox's own connections at this run's port and leaves a real
@@ -201,13 +233,29 @@ fn the_sandbox_refuses_a_public_address() {
 async fn sandbox_mode_leaves_real_connections_alone(backend: Backend) {
     let mut server = TestServer::start(backend).await;
     let created = server.admin_cli(&[
-        "create-account", "--name", "Real Co", "--org-id", "00D5g000004ReaL",
-        "--idp-issuer", "https://login.salesforce.com", "--seats", "2",
-        "--admin-email", "admin@real.example",
+        "create-account",
+        "--name",
+        "Real Co",
+        "--org-id",
+        "00D5g000004ReaL",
+        "--idp-issuer",
+        "https://login.salesforce.com",
+        "--seats",
+        "2",
+        "--admin-email",
+        "admin@real.example",
     ]);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     sqlx::any::install_default_drivers();
-    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&server.database_url).await.unwrap();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server.database_url)
+        .await
+        .unwrap();
     use sqlx::Row;
     let row = sqlx::query("SELECT u.id, u.account_id FROM users u JOIN accounts a ON a.id = u.account_id WHERE a.name = 'Real Co'")
         .fetch_one(&pool).await.unwrap();
@@ -219,15 +267,32 @@ async fn sandbox_mode_leaves_real_connections_alone(backend: Backend) {
     pool.close().await;
 
     server.restart(&[]).await;
-    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&server.database_url).await.unwrap();
-    let kept: String = sqlx::query("SELECT instance_url FROM crm_connections WHERE id = 'crm_real'")
-        .fetch_one(&pool).await.unwrap().get("instance_url");
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server.database_url)
+        .await
+        .unwrap();
+    let kept: String =
+        sqlx::query("SELECT instance_url FROM crm_connections WHERE id = 'crm_real'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get("instance_url");
     assert_eq!(kept, real);
-    let sandbox_urls: Vec<String> = sqlx::query("SELECT instance_url FROM crm_connections WHERE id <> 'crm_real'")
-        .fetch_all(&pool).await.unwrap().iter().map(|r| r.get("instance_url")).collect();
+    let sandbox_urls: Vec<String> =
+        sqlx::query("SELECT instance_url FROM crm_connections WHERE id <> 'crm_real'")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("instance_url"))
+            .collect();
     assert!(!sandbox_urls.is_empty());
     for url in sandbox_urls {
-        assert_eq!(url, server.sandbox, "the sandbox's connections follow this run's port");
+        assert_eq!(
+            url, server.sandbox,
+            "the sandbox's connections follow this run's port"
+        );
     }
     pool.close().await;
 }

@@ -23,7 +23,11 @@ pub fn authorize_url(start: &ConnectStart, login_hint: Option<&str>) -> String {
     match login_hint.map(str::trim).filter(|h| !h.is_empty()) {
         Some(hint) => {
             let encoded: String = form_urlencoded::byte_serialize(hint.as_bytes()).collect();
-            let joiner = if start.authorize_url.contains('?') { '&' } else { '?' };
+            let joiner = if start.authorize_url.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
             format!("{}{joiner}login_hint={encoded}", start.authorize_url)
         }
         None => start.authorize_url.clone(),
@@ -159,16 +163,33 @@ mod tests {
 
     #[test]
     fn only_this_starts_redirect_with_its_state_is_finished() {
-        let body = finish_body(&format!("{REDIRECT}?code=c%2B1&state=s1"), REDIRECT, &start())
-            .unwrap();
+        let body = finish_body(
+            &format!("{REDIRECT}?code=c%2B1&state=s1"),
+            REDIRECT,
+            &start(),
+        )
+        .unwrap();
         assert_eq!(body, serde_json::json!({"code": "c+1", "state": "s1"}));
         assert_eq!(
-            finish_body(&format!("{REDIRECT}?code=c&state=other"), REDIRECT, &start()),
+            finish_body(
+                &format!("{REDIRECT}?code=c&state=other"),
+                REDIRECT,
+                &start()
+            ),
             Err(AuthError::StateMismatch)
         );
-        assert!(finish_body("https://attacker.example/?code=c&state=s1", REDIRECT, &start()).is_err());
+        assert!(finish_body(
+            "https://attacker.example/?code=c&state=s1",
+            REDIRECT,
+            &start()
+        )
+        .is_err());
         assert!(matches!(
-            finish_body(&format!("{REDIRECT}?error=access_denied&error_description=no&state=s1"), REDIRECT, &start()),
+            finish_body(
+                &format!("{REDIRECT}?error=access_denied&error_description=no&state=s1"),
+                REDIRECT,
+                &start()
+            ),
             Err(AuthError::Refused { .. })
         ));
     }

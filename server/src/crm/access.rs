@@ -153,7 +153,10 @@ pub async fn reseal_unbound_secrets(state: &AppState) -> Result<usize, ApiError>
         resealed += 1;
     }
     if resealed > 0 {
-        tracing::info!(connections = resealed, "bound stored Salesforce tokens to their rows");
+        tracing::info!(
+            connections = resealed,
+            "bound stored Salesforce tokens to their rows"
+        );
     }
     Ok(resealed)
 }

@@ -19,8 +19,8 @@ use sqlx::Row;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::crypto::Binding;
 use crate::crm::access::{self, bounded, map_crm_error, record_failure};
+use crate::crypto::Binding;
 use crate::db::is_unique_violation;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -393,9 +393,8 @@ pub async fn store_connection(
     let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
     // Same email (or username) and no CRM user yet: this is who they are, no question asked.
-    let same_person = signed_in_as_crm_user
-        || crm_email == user_email
-        || username.to_lowercase() == user_email;
+    let same_person =
+        signed_in_as_crm_user || crm_email == user_email || username.to_lowercase() == user_email;
     if user_crm.is_none() && same_person {
         sqlx::query("UPDATE users SET crm_user_id = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND crm_user_id IS NULL")
             .bind(&crm_user_id)

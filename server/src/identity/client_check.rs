@@ -50,7 +50,11 @@ pub fn jwt_clients(token: &str) -> Option<Clients> {
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: JwtClaims = serde_json::from_slice(&bytes).ok()?;
     Some(Clients {
-        client: claims.azp.or(claims.client_id).or(claims.cid).or(claims.appid),
+        client: claims
+            .azp
+            .or(claims.client_id)
+            .or(claims.cid)
+            .or(claims.appid),
         audiences: match claims.aud {
             Some(OneOrMany::One(aud)) => vec![aud],
             Some(OneOrMany::Many(auds)) => auds,

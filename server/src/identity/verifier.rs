@@ -111,8 +111,8 @@ pub struct IdentityVerifier {
 
 impl IdentityVerifier {
     pub fn new(http: CrmHttp, settings: VerifierSettings) -> IdentityVerifier {
-        let per_minute = NonZeroU32::new(settings.verifications_per_minute.max(1))
-            .unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(settings.verifications_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         IdentityVerifier {
             http,
             per_address: RateLimiter::keyed(Quota::per_minute(per_minute)),
@@ -151,24 +151,27 @@ impl IdentityVerifier {
                 if let Some(address) = address {
                     self.per_address.check_key(&address).map_err(|not_until| {
                         IdentityError::TooManyAttempts {
-                            retry_after: not_until
-                                .wait_time_from(governor::clock::Clock::now(
-                                    self.per_address.clock(),
-                                )),
+                            retry_after: not_until.wait_time_from(governor::clock::Clock::now(
+                                self.per_address.clock(),
+                            )),
                         }
                     })?;
                 }
-                let _permit = self.calls.acquire().await.map_err(|_| {
-                    IdentityError::Unreachable {
-                        issuer: issuer.clone(),
-                        reason: "the server is shutting down".to_string(),
-                    }
-                })?;
+                let _permit =
+                    self.calls
+                        .acquire()
+                        .await
+                        .map_err(|_| IdentityError::Unreachable {
+                            issuer: issuer.clone(),
+                            reason: "the server is shutting down".to_string(),
+                        })?;
                 match self.ask(&issuer, token).await {
                     Ok(identity) => Ok((Ok(identity), Instant::now() + self.settings.ttl)),
-                    Err(err) if err.is_about_the_token() => {
-                        Ok((Err(err), Instant::now() + REJECTION_TTL.min(self.settings.ttl.max(Duration::from_secs(1)))))
-                    }
+                    Err(err) if err.is_about_the_token() => Ok((
+                        Err(err),
+                        Instant::now()
+                            + REJECTION_TTL.min(self.settings.ttl.max(Duration::from_secs(1))),
+                    )),
                     // The provider down or the caller limited: not an answer about the token.
                     Err(err) => Err(err),
                 }

@@ -27,7 +27,7 @@ pub struct TestServer {
     pub backend: Backend,
     dir: std::path::PathBuf,
     pg_cleanup: Option<(String, String)>,
-    secret_key: String,
+    pub secret_key: String,
 }
 
 /// The 18-character Salesforce id of a seeded sandbox user.
