@@ -270,13 +270,6 @@ pub fn link_button(label: &str, href: &str, testid_value: &str) -> Result<Elemen
     Ok(a)
 }
 
-/// Opens `url` in a new tab.
-pub fn open_tab(url: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.open_with_url_and_target(url, "_blank");
-    }
-}
-
 /// A query parameter of the page's own URL.
 pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
