@@ -521,3 +521,36 @@ async fn create_many_saves_each_record_or_none() {
         0
     );
 }
+
+#[tokio::test]
+async fn answers_over_the_size_cap_are_refused_not_read_whole() {
+    let sb = start().await;
+    let tokens = sb.hook_token(seed::ACME_REP).await;
+    // The whole user list is tens of KB; with a 4 KB cap it must be refused, and a small
+    // answer (one page of 2 users) still read.
+    let capped = sb.http.clone().with_max_response_bytes(4 * 1024);
+    let session = salespane_crm::SalesforceSession::new(
+        capped,
+        salespane_crm::SessionTokens {
+            instance_url: tokens.instance_url.clone().unwrap(),
+            access_token: tokens.access_token.clone(),
+            refresh_token: None,
+        },
+    );
+    let Err(err) = session
+        .query_page::<UserRow>("SELECT Username FROM User")
+        .await
+    else {
+        panic!("a 4 KB cap let the whole user list through");
+    };
+    assert!(
+        matches!(&err, CrmError::MalformedResponse(m) if m.contains("larger than 4 KB")),
+        "{err:?}"
+    );
+    let small = session
+        .query_page::<UserRow>("SELECT Username FROM User LIMIT 2")
+        .await
+        .unwrap();
+    assert_eq!(small.records.len(), 2);
+    assert!(salespane_crm::MAX_RESPONSE_BYTES >= 1024 * 1024);
+}
