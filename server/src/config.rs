@@ -100,6 +100,7 @@ pub struct ServerArgs {
 
     /// Token checks that reach the identity provider, per client address and minute; past
     /// it the address gets 429 with Retry-After. Tokens already verified are not counted.
+    /// Behind a load balancer every client shares its address: raise it, or 0 for no limit.
     #[arg(
         long,
         env = "SALESPANE_TOKEN_CHECKS_PER_MINUTE",

@@ -291,8 +291,10 @@ both_backends! {
         let row = sqlx::query("SELECT * FROM crm_connections").fetch_one(&pool).await.unwrap();
         let refresh_sealed: String = row.try_get("refresh_token_sealed").unwrap();
         let access_sealed: String = row.try_get("access_token_sealed").unwrap();
-        let refresh = secrets.open(&refresh_sealed).expect("sealed with the server key");
-        let access = secrets.open(&access_sealed).expect("sealed with the server key");
+        let (id, account): (String, String) = (row.try_get("id").unwrap(), row.try_get("account_id").unwrap());
+        let bound = |column| salespane_server::crypto::Binding { table: "crm_connections", column, row_id: &id, account_id: &account };
+        let refresh = secrets.open_bound(&refresh_sealed, &bound("refresh_token_sealed")).expect("sealed with the server key, for this row");
+        let access = secrets.open_bound(&access_sealed, &bound("access_token_sealed")).expect("sealed with the server key, for this row");
         assert!(refresh.len() > 10 && access.len() > 10);
         for column in 0..row.columns().len() {
             if let Ok(Some(text)) = row.try_get::<Option<String>, _>(column) {

@@ -74,7 +74,7 @@ pub struct VerifierSettings {
     pub client_secret: Option<String>,
     /// How long a verified token is trusted.
     pub ttl: Duration,
-    /// Checks that reach the identity provider, per client address and minute.
+    /// Checks that reach the identity provider, per client address and minute (0: no limit).
     pub verifications_per_minute: u32,
     /// Calls to identity providers in flight at once.
     pub max_concurrent_calls: usize,
@@ -105,17 +105,18 @@ pub struct IdentityVerifier {
     settings: VerifierSettings,
     tokens: Mutex<HashMap<String, Arc<Slot>>>,
     metadata: Mutex<HashMap<String, OidcMetadata>>,
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// `None` when the per-address limit is off (0).
+    per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
     calls: Semaphore,
 }
 
 impl IdentityVerifier {
     pub fn new(http: CrmHttp, settings: VerifierSettings) -> IdentityVerifier {
-        let per_minute =
-            NonZeroU32::new(settings.verifications_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_address = NonZeroU32::new(settings.verifications_per_minute)
+            .map(|per_minute| RateLimiter::keyed(Quota::per_minute(per_minute)));
         IdentityVerifier {
             http,
-            per_address: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            per_address,
             calls: Semaphore::new(settings.max_concurrent_calls.max(1)),
             settings,
             tokens: Mutex::new(HashMap::new()),
@@ -148,12 +149,11 @@ impl IdentityVerifier {
             .answer
             .get_or_try_init(|| async {
                 // Only the caller that really asks the provider counts against its address.
-                if let Some(address) = address {
-                    self.per_address.check_key(&address).map_err(|not_until| {
+                if let (Some(limiter), Some(address)) = (&self.per_address, address) {
+                    limiter.check_key(&address).map_err(|not_until| {
                         IdentityError::TooManyAttempts {
-                            retry_after: not_until.wait_time_from(governor::clock::Clock::now(
-                                self.per_address.clock(),
-                            )),
+                            retry_after: not_until
+                                .wait_time_from(governor::clock::Clock::now(limiter.clock())),
                         }
                     })?;
                 }
@@ -188,7 +188,10 @@ impl IdentityVerifier {
             return slot.clone();
         }
         if tokens.len() >= CACHE_CAPACITY {
-            tokens.retain(|_, s| !s.expired(now));
+            // Drop expired answers, and slots of failed checks nobody is waiting on.
+            tokens.retain(|_, s| {
+                !s.expired(now) && (s.answer.initialized() || Arc::strong_count(s) > 1)
+            });
             if tokens.len() >= CACHE_CAPACITY {
                 let oldest = tokens
                     .iter()
@@ -199,7 +202,9 @@ impl IdentityVerifier {
                     tokens.remove(&oldest);
                 }
             }
-            self.per_address.retain_recent();
+            if let Some(limiter) = &self.per_address {
+                limiter.retain_recent();
+            }
         }
         let slot = Arc::new(Slot::default());
         tokens.insert(key.to_string(), slot.clone());
