@@ -89,11 +89,14 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    let mut document = api_routes().split_for_parts().1;
+    crate::openapi::add_shared_responses(&mut document);
+    document
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, document) = api_routes().split_for_parts();
+    let (api, mut document) = api_routes().split_for_parts();
+    crate::openapi::add_shared_responses(&mut document);
     let document = Arc::new(document);
     let mut router = api
         .route(

@@ -22,7 +22,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resource_type))
         .routes(routes!(schemas))
         .routes(routes!(schema))
-        .routes(routes!(search_all))
 }
 
 /// Supported features: PATCH and filtering yes; bulk, sorting, ETags and passwords no.
@@ -358,19 +357,6 @@ async fn schema(
                 ),
             )
         })
-}
-
-/// Searching every resource type at once is not supported (501, RFC 7644 §3.4.3): search
-/// users with GET /scim/v2/Users?filter=….
-#[utoipa::path(post, path = "/scim/v2/.search", tag = "scim", security(("scim" = [])),
-    responses((status = 501, body = super::ScimErrorBody, content_type = "application/scim+json"),
-        (status = 401, body = super::ScimErrorBody, content_type = "application/scim+json")))]
-async fn search_all(_account: ScimAccount) -> ScimError {
-    ScimError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        None,
-        "Searching all resource types at once is not supported: search users with GET /scim/v2/Users?filter=….",
-    )
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ const MAX_COUNT: i64 = 200;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
+        .routes(routes!(search_users))
+        .routes(routes!(search_all))
         .routes(routes!(get_user, replace_user, patch_user, delete_user))
 }
 
@@ -40,6 +42,8 @@ pub struct ScimUser {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Always, unless left out by `attributes` / `excludedAttributes`.
+    #[schema(required = false)]
     pub user_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<ScimName>,
@@ -49,9 +53,13 @@ pub struct ScimUser {
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Always, unless left out by `attributes` / `excludedAttributes`.
+    #[schema(required = false)]
     pub emails: Vec<ScimMultiValue>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<ScimMultiValue>,
+    /// Always, unless left out by `attributes` / `excludedAttributes`.
+    #[schema(required = false)]
     pub meta: ScimMeta,
 }
 
@@ -157,19 +165,144 @@ async fn list_users(
     account: ScimAccount,
     RawQuery(query): RawQuery,
 ) -> ScimResult<Response> {
-    let mut filter_text = None;
-    let mut start_index = 1i64;
-    let mut count = DEFAULT_COUNT;
+    let mut search = Search {
+        projection: Projection::from_query(query.as_deref()),
+        ..Search::default()
+    };
     for (key, value) in url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
         match key.to_ascii_lowercase().as_str() {
-            "filter" => filter_text = Some(value.into_owned()),
-            "startindex" => start_index = parse_number("startIndex", &value)?.max(1),
-            "count" => count = parse_number("count", &value)?.clamp(0, MAX_COUNT),
+            "filter" => search.filter = Some(value.into_owned()),
+            "startindex" => search.start_index = Some(parse_number("startIndex", &value)?),
+            "count" => search.count = Some(parse_number("count", &value)?),
             _ => {}
         }
     }
-    let projection = Projection::from_query(query.as_deref());
-    let (condition, bind) = match filter_text.as_deref().map(filter::parse).transpose()? {
+    list(&state, &account, search).await
+}
+
+/// Searches users with a SearchRequest body (RFC 7644 §3.4.3): `filter`, `startIndex`,
+/// `count`, `attributes`, `excludedAttributes`, as GET /scim/v2/Users takes them. At the
+/// root (`/scim/v2/.search`) it searches every resource type, which here is User.
+#[utoipa::path(post, path = "/scim/v2/.search", tag = "scim", security(("scim" = [])),
+    request_body(content = ScimSearchRequest, content_type = "application/scim+json"),
+    responses(
+        (status = 200, body = ScimUserList, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidFilter`, `invalidValue`", body = super::ScimErrorBody, content_type = "application/scim+json"),
+        (status = 401, body = super::ScimErrorBody, content_type = "application/scim+json")))]
+async fn search_all(
+    State(state): State<AppState>,
+    account: ScimAccount,
+    ScimBody(body): ScimBody,
+) -> ScimResult<Response> {
+    list(&state, &account, Search::from_body(&body)?).await
+}
+
+/// Searches users with a SearchRequest body, as `POST /scim/v2/.search` does.
+#[utoipa::path(post, path = "/scim/v2/Users/.search", tag = "scim", security(("scim" = [])),
+    request_body(content = ScimSearchRequest, content_type = "application/scim+json"),
+    responses(
+        (status = 200, body = ScimUserList, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidFilter`, `invalidValue`", body = super::ScimErrorBody, content_type = "application/scim+json"),
+        (status = 401, body = super::ScimErrorBody, content_type = "application/scim+json")))]
+async fn search_users(
+    State(state): State<AppState>,
+    account: ScimAccount,
+    ScimBody(body): ScimBody,
+) -> ScimResult<Response> {
+    list(&state, &account, Search::from_body(&body)?).await
+}
+
+/// A SearchRequest (documentation of the body `.search` takes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimSearchRequest {
+    pub schemas: Option<Vec<String>>,
+    pub filter: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    pub attributes: Option<Vec<String>>,
+    pub excluded_attributes: Option<Vec<String>>,
+}
+
+/// What a list or search asks for.
+#[derive(Debug, Default)]
+struct Search {
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    projection: Projection,
+}
+
+impl Search {
+    fn from_body(body: &Value) -> ScimResult<Search> {
+        let field = |name: &str| {
+            body.as_object().and_then(|object| {
+                object
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value)
+            })
+        };
+        let number = |name: &str| -> ScimResult<Option<i64>> {
+            match field(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                    ScimError::bad("invalidValue", format!("{name} must be a whole number."))
+                }),
+                Some(Value::String(text)) => parse_number(name, text).map(Some),
+                Some(_) => Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{name} must be a whole number."),
+                )),
+            }
+        };
+        let names = |name: &str| -> ScimResult<Vec<String>> {
+            match field(name) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| {
+                        item.as_str().map(str::to_string).ok_or_else(|| {
+                            ScimError::bad(
+                                "invalidValue",
+                                format!("{name} must be a list of attribute names."),
+                            )
+                        })
+                    })
+                    .collect(),
+                Some(Value::String(text)) => Ok(text.split(',').map(str::to_string).collect()),
+                Some(_) => Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{name} must be a list of attribute names."),
+                )),
+            }
+        };
+        let filter = match field("filter") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(_) => {
+                return Err(ScimError::bad(
+                    "invalidFilter",
+                    "filter must be a string such as userName eq \"…\".",
+                ))
+            }
+        };
+        Ok(Search {
+            filter,
+            start_index: number("startIndex")?,
+            count: number("count")?,
+            projection: Projection::from_names(
+                &names("attributes")?,
+                &names("excludedAttributes")?,
+            ),
+        })
+    }
+}
+
+async fn list(state: &AppState, account: &ScimAccount, search: Search) -> ScimResult<Response> {
+    let start_index = search.start_index.unwrap_or(1).max(1);
+    let count = search.count.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT);
+    let (condition, bind) = match search.filter.as_deref().map(filter::parse).transpose()? {
         None => (String::new(), None),
         Some(Filter::UserName(v)) => (
             " AND LOWER(COALESCE(scim_user_name, email)) = $2".to_string(),
@@ -196,12 +329,12 @@ async fn list_users(
     }
     let rows = page_query
         .bind(count)
-        .bind(start_index - 1)
+        .bind(start_index.saturating_sub(1))
         .fetch_all(&state.db.pool)
         .await?;
     let mut resources = Vec::with_capacity(rows.len());
     for row in &rows {
-        resources.push(projection.apply(&to_resource(&state, row)?)?);
+        resources.push(search.projection.apply(&to_resource(state, row)?)?);
     }
     Ok(scim_response(
         StatusCode::OK,
@@ -878,27 +1011,37 @@ struct Projection {
 
 impl Projection {
     fn from_query(query: Option<&str>) -> Projection {
-        let mut projection = Projection::default();
-        let split = |value: &str| -> Vec<String> {
-            value
-                .split(',')
+        let mut attributes = Vec::new();
+        let mut excluded = Vec::new();
+        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            let names = value.split(',').map(str::to_string);
+            match key.to_ascii_lowercase().as_str() {
+                "attributes" => attributes.extend(names),
+                "excludedattributes" => excluded.extend(names),
+                _ => {}
+            }
+        }
+        Projection::from_names(&attributes, &excluded)
+    }
+
+    fn from_names(attributes: &[String], excluded: &[String]) -> Projection {
+        let normalise = |names: &[String]| -> Vec<String> {
+            let prefix = format!("{}:", USER_SCHEMA.to_ascii_lowercase());
+            names
+                .iter()
                 .map(|name| {
                     let name = name.trim().to_ascii_lowercase();
-                    name.strip_prefix(&format!("{}:", USER_SCHEMA.to_ascii_lowercase()))
+                    name.strip_prefix(&prefix)
                         .map(str::to_string)
                         .unwrap_or(name)
                 })
                 .filter(|name| !name.is_empty())
                 .collect()
         };
-        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            match key.to_ascii_lowercase().as_str() {
-                "attributes" => projection.attributes.extend(split(&value)),
-                "excludedattributes" => projection.excluded.extend(split(&value)),
-                _ => {}
-            }
+        Projection {
+            attributes: normalise(attributes),
+            excluded: normalise(excluded),
         }
-        projection
     }
 
     fn apply(&self, user: &ScimUser) -> ScimResult<Value> {
