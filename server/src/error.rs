@@ -180,7 +180,12 @@ pub fn body_timeout() -> ApiError {
 pub async fn uniform_error_bodies(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let scim = path == "/scim/v2" || path.starts_with("/scim/v2/");
+    let sandbox = path.starts_with(crate::crm::sandbox_mode::PREFIX);
     let response = next.run(request).await;
+    if sandbox {
+        // The Salesforce stand-in answers in Salesforce's own shapes.
+        return response;
+    }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
