@@ -252,7 +252,12 @@ fn unit(root: &Path) -> Result<()> {
             python.display()
         );
     }
-    cargo(
+    let envs = [
+        ("SALESPANE_TEST_POSTGRES_URL", postgres.as_str()),
+        ("SALESPANE_TEST_PYTHON", &python.to_string_lossy()),
+        ("SALESPANE_TEST_REQUIRE_PYTHON", "1"),
+    ];
+    let workspace = cargo(
         root,
         &[
             "test",
@@ -261,12 +266,25 @@ fn unit(root: &Path) -> Result<()> {
             "salespane-e2e",
             "--no-fail-fast",
         ],
+        &envs,
+    );
+    // The panic test again on the release build, whose panic strategy is the one deployed
+    // (root Cargo.toml): a handler panic must answer 500 and leave the server serving.
+    let release_panic = cargo(
+        root,
         &[
-            ("SALESPANE_TEST_POSTGRES_URL", postgres.as_str()),
-            ("SALESPANE_TEST_PYTHON", &python.to_string_lossy()),
-            ("SALESPANE_TEST_REQUIRE_PYTHON", "1"),
+            "test",
+            "-p",
+            "salespane-server",
+            "--release",
+            "--test",
+            "http_limits",
+            "--",
+            "panic",
         ],
-    )
+        &envs,
+    );
+    workspace.and(release_panic)
 }
 
 fn dist(root: &Path) -> Result<()> {
