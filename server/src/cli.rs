@@ -4,6 +4,7 @@
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{self, AppState};
@@ -30,6 +31,8 @@ pub fn main() -> ExitCode {
             Command::Openapi => print_openapi(),
         }
     });
+    // Tasks still running (connections cut at the shutdown deadline) are dropped now.
+    runtime.shutdown_timeout(Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -87,23 +90,38 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     tracing::info!(%bound, database = %crate::db::redact(&args.database), "serving");
 
     let shutdown = state.shutdown.clone();
-    // With the peer address: token checks are limited per client address.
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let limits = crate::serve::Limits {
+        header_read: Duration::from_secs(args.header_read_timeout_seconds),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        shutdown_deadline: Duration::from_secs(args.shutdown_timeout_seconds),
+    };
+    let mut stopping_at = None;
+    let stopped = crate::serve::serve(listener, router, limits, async {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
+        stopping_at = Some(tokio::time::Instant::now());
         shutdown.cancel();
     })
-    .await?;
-    // Requests in flight have finished; let workers finish their step, then close the
-    // database so every accepted write is on disk.
-    for worker in workers {
-        let _ = worker.await;
+    .await;
+    if stopped == crate::serve::Stopped::DeadlineReached {
+        tracing::warn!(
+            seconds = args.shutdown_timeout_seconds,
+            "shutdown deadline reached: closed the connections still open"
+        );
     }
-    db.close().await;
+    // Requests in flight have finished (or were cut at the deadline); let workers finish
+    // their step, then close the database so every accepted write is on disk, all within
+    // what is left of the deadline.
+    let deadline = stopping_at.unwrap_or_else(tokio::time::Instant::now) + limits.shutdown_deadline;
+    let finish = async {
+        for worker in workers {
+            let _ = worker.await;
+        }
+        db.close().await;
+    };
+    if tokio::time::timeout_at(deadline, finish).await.is_err() {
+        tracing::warn!("shutdown deadline reached before workers and the database closed");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -179,9 +179,107 @@ pub struct ServerArgs {
     )]
     pub autosync_interval_seconds: u64,
 
+    /// Seconds a client has to send a request's headers (after connecting or after its
+    /// previous answer) before the connection is closed.
+    #[arg(
+        long,
+        env = "SALESPANE_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a request body may stall (no data arriving) before the request is refused
+    /// with 408 and the connection closed.
+    #[arg(
+        long,
+        env = "SALESPANE_BODY_READ_TIMEOUT_SECONDS",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub body_read_timeout_seconds: u64,
+
+    /// Most connections served at once; further clients wait in the listen backlog.
+    #[arg(
+        long,
+        env = "SALESPANE_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+        global = true
+    )]
+    pub max_connections: u64,
+
+    /// Seconds after SIGTERM or Ctrl-C within which the process exits: requests in flight
+    /// finish within it, whatever is still open then is cut.
+    #[arg(
+        long,
+        env = "SALESPANE_SHUTDOWN_TIMEOUT_SECONDS",
+        default_value_t = 25,
+        global = true
+    )]
+    pub shutdown_timeout_seconds: u64,
+
+    /// Extension origin allowed to call the API from the browser (CORS), repeatable:
+    /// chrome-extension://<id> or moz-extension://<uuid> (Firefox gives each install its own
+    /// UUID: see about:debugging). A bare Chrome id is taken as chrome-extension://<id>.
+    /// Default: the Salespane Chrome extension. Extension backgrounds with host
+    /// permissions (both browsers) do not need CORS.
+    #[arg(
+        long = "extension-origin",
+        env = "SALESPANE_EXTENSION_ORIGINS",
+        value_delimiter = ',',
+        default_value = DEFAULT_EXTENSION_ORIGIN,
+        value_parser = parse_extension_origin,
+        global = true
+    )]
+    pub extension_origins: Vec<String>,
+
+    /// Adds GET /api/v1/_test/panic, a handler that panics (tests of panic handling only).
+    #[arg(
+        long,
+        env = "SALESPANE_ENABLE_TEST_PANIC_ROUTE",
+        hide = true,
+        global = true
+    )]
+    pub enable_test_panic_route: bool,
+
     /// Log format.
     #[arg(long, env = "SALESPANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+/// The Chrome extension's fixed id (from the `key` in its manifest).
+pub const DEFAULT_EXTENSION_ORIGIN: &str = "chrome-extension://fhjdpaofeopnedbooopnkmdeclfpmkmd";
+
+/// `chrome-extension://<32 letters a-p>`, `moz-extension://<uuid>`, or a bare Chrome id.
+fn parse_extension_origin(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/').to_ascii_lowercase();
+    let chrome_id = |id: &str| id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b));
+    if chrome_id(&value) {
+        return Ok(format!("chrome-extension://{value}"));
+    }
+    if let Some(id) = value.strip_prefix("chrome-extension://") {
+        if chrome_id(id) {
+            return Ok(value);
+        }
+    }
+    if let Some(uuid) = value.strip_prefix("moz-extension://") {
+        let groups: Vec<&str> = uuid.split('-').collect();
+        let lengths = [8, 4, 4, 4, 12];
+        if groups.len() == 5
+            && groups
+                .iter()
+                .zip(lengths)
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Ok(value);
+        }
+    }
+    Err(format!(
+        "`{value}` is not an extension origin: give chrome-extension://<32-letter id> or moz-extension://<uuid> (Firefox shows it in about:debugging)"
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -221,6 +319,10 @@ pub struct Settings {
     pub accepted_client_ids: Vec<String>,
     pub token_checks_per_minute: u32,
     pub idp_max_concurrent_calls: usize,
+    pub body_read_timeout_seconds: u64,
+    /// Origins CORS lets call the API (see `--extension-origin`).
+    pub extension_origins: Vec<String>,
+    pub test_panic_route: bool,
 }
 
 /// The demo extension's client id (`DEFAULT_CLIENT_ID` in the extension's `src/settings.rs`),
@@ -311,6 +413,9 @@ impl ServerArgs {
             accepted_client_ids,
             token_checks_per_minute: self.token_checks_per_minute,
             idp_max_concurrent_calls: self.idp_max_concurrent_calls,
+            body_read_timeout_seconds: self.body_read_timeout_seconds,
+            extension_origins: self.extension_origins.clone(),
+            test_panic_route: self.enable_test_panic_route,
         }
     }
 
@@ -345,7 +450,7 @@ impl ServerArgs {
     }
 }
 
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -356,7 +461,7 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
@@ -372,4 +477,25 @@ fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result
     }
     let mut file = options.open(path)?;
     file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_origins_are_checked() {
+        assert_eq!(
+            parse_extension_origin("fhjdpaofeopnedbooopnkmdeclfpmkmd").unwrap(),
+            DEFAULT_EXTENSION_ORIGIN
+        );
+        assert_eq!(
+            parse_extension_origin("moz-extension://0A1B2C3D-1111-2222-3333-444455556666/")
+                .unwrap(),
+            "moz-extension://0a1b2c3d-1111-2222-3333-444455556666"
+        );
+        assert!(parse_extension_origin("chrome-extension://short").is_err());
+        assert!(parse_extension_origin("https://evil.example").is_err());
+        assert!(parse_extension_origin("moz-extension://*").is_err());
+    }
 }

@@ -24,7 +24,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scim_autosync",
         include_str!("../migrations/0003_scim_autosync.sql"),
     ),
+    (
+        5,
+        "scim_attributes",
+        include_str!("../migrations/0005_scim_attributes.sql"),
+    ),
 ];
+
+/// How long an SQLite writer waits for the lock before the request answers 503.
+const BUSY_TIMEOUT_PRAGMA: &str = "PRAGMA busy_timeout = 3000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -43,6 +51,11 @@ pub enum DbError {
         version: i64,
         name: &'static str,
         source: sqlx::Error,
+    },
+    #[error("could not create the database file {path}: {source} (check the directory exists and is writable)")]
+    CreateFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
     },
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
@@ -65,6 +78,9 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl(redact(url)));
         };
+        if backend == Backend::Sqlite {
+            create_owner_only(url)?;
+        }
         let url_with_mode = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };
@@ -86,14 +102,16 @@ impl Db {
                     Box::pin(async move {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Short: a writer that waits longer answers 503 with Retry-After
+                        // (error.rs) rather than holding the client.
+                        conn.execute(BUSY_TIMEOUT_PRAGMA).await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         Ok(())
                     })
                 }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         }
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(Duration::from_secs(5));
         let pool = pool_options
             .connect_with(options)
             .await
@@ -148,6 +166,19 @@ impl Db {
     }
 }
 
+/// Creates a missing SQLite file readable by its owner only (0600), like the key file;
+/// SQLite gives its -wal and -shm files the database file's permissions.
+fn create_owner_only(url: &str) -> Result<(), DbError> {
+    let Some(path) = crate::config::sqlite_path(url) else {
+        return Ok(());
+    };
+    match crate::config::write_private_file(&path, "") {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(DbError::CreateFile { path, source }),
+    }
+}
+
 /// Splits a migration file into statements, dropping `--` comments. Our migrations hold no
 /// semicolons inside strings, which keeps this simple.
 fn split_statements(sql: &str) -> Vec<String> {
@@ -175,6 +206,18 @@ pub fn redact(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// True when SQLite gave up waiting for another writer's lock (SQLITE_BUSY, SQLITE_LOCKED
+/// and their extended codes): the request can be tried again shortly.
+pub fn is_busy(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+        _ => false,
     }
 }
 

@@ -22,4 +22,5 @@ pub mod ids;
 pub mod openapi;
 pub mod provisioning;
 pub mod scim;
+pub mod serve;
 pub mod tracking;

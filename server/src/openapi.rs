@@ -49,3 +49,89 @@ impl Modify for SecuritySchemes {
         );
     }
 }
+
+/// Adds to every operation the error answers the shared layers give, so the document lists
+/// what each operation really returns (schemathesis checks it): 401 where a token is needed,
+/// 400 where parameters are parsed, 400/408/413/415/422 where a JSON body is read, and 503
+/// (database busy, with Retry-After) everywhere. SCIM operations answer SCIM error bodies.
+pub fn add_shared_responses(document: &mut utoipa::openapi::OpenApi) {
+    for item in document.paths.paths.values_mut() {
+        let path_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let scim = operation
+                .tags
+                .as_ref()
+                .is_some_and(|tags| tags.iter().any(|t| t == "scim"));
+            let mut shared: Vec<(&str, &str)> = vec![(
+                "503",
+                "`database_busy` or `database_unavailable`: try again after Retry-After seconds",
+            )];
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                shared.push(("401", "The token is missing, invalid or expired"));
+            }
+            let has_parameters =
+                path_parameters || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if has_parameters {
+                shared.push(("400", "A parameter is not valid"));
+            }
+            if operation.request_body.is_some() {
+                shared.push(("400", "The body is not valid"));
+                shared.push(("408", "`body_timeout`: the body stopped arriving"));
+                shared.push(("413", "`payload_too_large`: the body is over the limit"));
+                shared.push((
+                    "415",
+                    "`unsupported_media_type`: the body is not sent as JSON",
+                ));
+                if !scim {
+                    shared.push((
+                        "422",
+                        "`invalid_json`: the JSON does not have the fields this operation takes",
+                    ));
+                }
+            }
+            for (status, description) in shared {
+                if operation.responses.responses.contains_key(status) {
+                    continue;
+                }
+                let (content_type, schema) = if scim {
+                    ("application/scim+json", "ScimErrorBody")
+                } else {
+                    ("application/json", "ErrorBody")
+                };
+                let mut response = utoipa::openapi::ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        content_type,
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name(schema)))
+                            .build(),
+                    );
+                if status == "503" {
+                    response = response.header(
+                        "Retry-After",
+                        utoipa::openapi::HeaderBuilder::new()
+                            .schema(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::Type::Integer),
+                            )
+                            .description(Some("Seconds to wait before trying again"))
+                            .build(),
+                    );
+                }
+                operation
+                    .responses
+                    .responses
+                    .insert(status.to_string(), response.build().into());
+            }
+        }
+    }
+}

@@ -48,6 +48,9 @@ async fn sqlite_revoked_tokens_stop_working_within_the_cache_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_revoked_tokens_stop_working_within_the_cache_time() {
+    if !common::postgres_configured() {
+        return;
+    }
     revoked_tokens_stop_working(Backend::Postgres).await;
 }
 
@@ -111,6 +114,9 @@ async fn sqlite_users_of_another_trusted_openid_provider_sign_in_to_their_accoun
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_users_of_another_trusted_openid_provider_sign_in_to_their_account() {
+    if !common::postgres_configured() {
+        return;
+    }
     other_openid_provider(Backend::Postgres).await;
 }
 
@@ -211,5 +217,8 @@ async fn sqlite_graceful_shutdown_keeps_every_accepted_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_graceful_shutdown_keeps_every_accepted_write() {
+    if !common::postgres_configured() {
+        return;
+    }
     graceful_shutdown(Backend::Postgres).await;
 }

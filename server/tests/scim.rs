@@ -302,7 +302,9 @@ both_backends! {
         assert_eq!(entra.status, StatusCode::OK, "{}", entra.text);
         assert_eq!(entra.body["active"], true);
         assert_eq!(entra.body["name"]["givenName"], "Samuel");
-        assert_eq!(entra.body["displayName"], "Samuel Sellers");
+        // displayName is its own attribute: changing the name parts leaves it as it was.
+        assert_eq!(entra.body["displayName"], "Sam Seller");
+        assert_eq!(entra.body["name"]["familyName"], "Sellers");
         assert_eq!(entra.body["title"], "Account Executive");
         assert_eq!(entra.body["externalId"], "entra-42");
         assert_eq!(entra.body["emails"][0]["value"], "sam.seller@acme.example");
@@ -360,7 +362,8 @@ both_backends! {
             "active": true
         })).await;
         assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
-        assert_eq!(replaced.body["displayName"], "Samantha Seller");
+        assert_eq!(replaced.body["name"]["givenName"], "Samantha");
+        assert!(replaced.body.get("displayName").is_none(), "PUT without displayName unassigns it: {}", replaced.text);
         assert!(replaced.body.get("externalId").is_none(), "PUT clears what it leaves out: {}", replaced.text);
 
         // Acme has 5 seats: admin + Sam + 3 more fill them.
@@ -453,5 +456,138 @@ both_backends! {
         assert_ne!(twin.body["id"], id.as_str());
         assert_eq!(seats_used(&server, seed::ACME_ADMIN).await, 2);
         assert_eq!(seats_used(&server, seed::GLOBEX_ADMIN).await, 2);
+    }
+
+    async fn the_last_admin_and_admin_emails_are_kept_over_scim(server) {
+        let token = issue_token(&server, seed::ACME_ADMIN).await;
+        let found = get(&server, &format!("/scim/v2/Users?filter=userName%20eq%20%22{}%22", seed::ACME_ADMIN), &token).await;
+        let id = found.body["Resources"][0]["id"].as_str().expect("the admin is a SCIM resource").to_string();
+        let path = format!("/scim/v2/Users/{id}");
+        for body in [
+            json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+            json!({"Operations": [{"op": "replace", "value": {"active": "False"}}]}),
+            json!({"Operations": [{"op": "remove", "path": "active"}]}),
+        ] {
+            let refused = patch(&server, &path, &token, body).await;
+            assert_scim_error(&refused, 400);
+            assert_eq!(refused.body["scimType"], "mutability", "{}", refused.text);
+        }
+        let refused = put(&server, &path, &token, json!({"userName": seed::ACME_ADMIN, "emails": [{"value": seed::ACME_ADMIN}], "active": false})).await;
+        assert_scim_error(&refused, 400);
+        let refused = delete(&server, &path, &token).await;
+        assert_scim_error(&refused, 400);
+        // An administrator's email is how they sign in: not changed over SCIM.
+        let refused = patch(&server, &path, &token, json!({"Operations": [
+            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "attacker@evil.example"}]})).await;
+        assert_scim_error(&refused, 400);
+        assert_eq!(refused.body["scimType"], "mutability", "{}", refused.text);
+        let admin = server.token_for(seed::ACME_ADMIN).await;
+        let me = server.get("/api/v1/me", &admin).await;
+        assert_eq!(me.status, StatusCode::OK, "the admin still signs in: {}", me.text);
+        assert_eq!(get(&server, &path, &token).await.body["emails"][0]["value"], seed::ACME_ADMIN);
+    }
+
+    async fn scim_keeps_attributes_as_sent_and_projects_answers(server) {
+        let token = issue_token(&server, seed::ACME_ADMIN).await;
+        let (created, _) = scim(&server, reqwest::Method::POST, "/scim/v2/Users", &token, Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "kim-0042",
+            "name": {"formatted": "Ms Kim Lee", "givenName": "Kim", "familyName": "Lee", "honorificPrefix": "Ms"},
+            "displayName": "Kimmy",
+            "emails": [{"value": "kim@acme.example", "type": "home", "primary": false}],
+            "phoneNumbers": [{"value": "+1 555 0100", "type": "mobile", "primary": true}],
+            "favouriteColour": "teal",
+            "active": true
+        }))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["id"].as_str().unwrap().to_string();
+        let path = format!("/scim/v2/Users/{id}");
+        let user = get(&server, &path, &token).await;
+        assert_eq!(user.body["displayName"], "Kimmy");
+        assert_eq!(user.body["name"]["formatted"], "Ms Kim Lee");
+        assert_eq!(user.body["emails"], json!([{"value": "kim@acme.example", "type": "home", "primary": false}]));
+        assert_eq!(user.body["phoneNumbers"], json!([{"value": "+1 555 0100", "type": "mobile", "primary": true}]));
+        assert!(user.body.get("favouriteColour").is_none());
+
+        // 201 says where the new user is.
+        let response = server.http.post(server.url("/scim/v2/Users")).bearer_auth(&token)
+            .header("content-type", SCIM_JSON)
+            .body(serde_json::to_vec(&json!({"userName": "lee@acme.example", "active": false})).unwrap())
+            .send().await.expect("create");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(location.as_deref(), body["meta"]["location"].as_str());
+        assert!(location.unwrap_or_default().ends_with(&format!("/scim/v2/Users/{}", body["id"].as_str().unwrap())));
+
+        // attributes / excludedAttributes, on one user and on the list.
+        let only = get(&server, &format!("{path}?attributes=userName,name.givenName"), &token).await;
+        let mut keys: Vec<&str> = only.body.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["id", "name", "schemas", "userName"], "{}", only.text);
+        assert_eq!(only.body["name"], json!({"givenName": "Kim"}));
+        let without = get(&server, &format!("{path}?excludedAttributes=emails,phoneNumbers"), &token).await;
+        assert!(without.body.get("emails").is_none() && without.body.get("phoneNumbers").is_none(), "{}", without.text);
+        assert_eq!(without.body["displayName"], "Kimmy");
+        let listed = get(&server, "/scim/v2/Users?filter=userName%20eq%20%22kim-0042%22&attributes=displayName", &token).await;
+        assert_eq!(listed.body["Resources"][0], json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": id, "displayName": "Kimmy"}));
+        // The same through POST .search, at the root and on /Users.
+        for search_path in ["/scim/v2/.search", "/scim/v2/Users/.search"] {
+            let found = post(&server, search_path, &token, json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "userName eq \"kim-0042\"", "attributes": ["displayName"], "startIndex": 1, "count": 10
+            })).await;
+            assert_eq!(found.status, StatusCode::OK, "{search_path}: {}", found.text);
+            assert_eq!(found.body["totalResults"], 1);
+            assert_eq!(found.body["Resources"][0], listed.body["Resources"][0]);
+        }
+
+        // remove unassigns optional attributes; removing active frees the seat.
+        let seats = seats_used(&server, seed::ACME_ADMIN).await;
+        let removed = patch(&server, &path, &token, json!({"Operations": [
+            {"op": "remove", "path": "displayName"},
+            {"op": "remove", "path": "active"},
+            {"op": "remove", "path": "name"},
+            {"op": "remove", "path": "phoneNumbers"}
+        ]})).await;
+        assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+        for attribute in ["displayName", "active", "name", "phoneNumbers"] {
+            assert!(removed.body.get(attribute).is_none(), "{attribute} left: {}", removed.text);
+        }
+        assert_eq!(get(&server, &path, &token).await.body, removed.body);
+        assert_eq!(seats_used(&server, seed::ACME_ADMIN).await, seats - 1);
+    }
+
+    async fn every_scim_answer_is_scim_and_discovery_goes_by_id(server) {
+        let token = issue_token(&server, seed::ACME_ADMIN).await;
+        let schemas = get(&server, "/scim/v2/Schemas", &token).await;
+        let names: Vec<&str> = schemas.body["Resources"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+        assert_eq!(names, vec!["User", "ServiceProviderConfig", "ResourceType", "Schema"]);
+        for schema in schemas.body["Resources"].as_array().unwrap() {
+            let location = schema["meta"]["location"].as_str().unwrap();
+            let path = location.strip_prefix(&server.base).unwrap();
+            let one = get(&server, path, &token).await;
+            assert_eq!(one.status, StatusCode::OK, "{path}: {}", one.text);
+            assert_eq!(&one.body, schema);
+        }
+        let user_type = get(&server, "/scim/v2/ResourceTypes/User", &token).await;
+        assert_eq!(user_type.status, StatusCode::OK, "{}", user_type.text);
+        assert_eq!(user_type.body["schema"], "urn:ietf:params:scim:schemas:core:2.0:User");
+
+        for (method, path, status) in [
+            (reqwest::Method::GET, "/scim/v2/Schemas/urn:nope", 404),
+            (reqwest::Method::GET, "/scim/v2/ResourceTypes/Group", 404),
+            (reqwest::Method::GET, "/scim/v2/Groups", 404),
+            (reqwest::Method::GET, "/scim/v2/Users/usr_nobody", 404),
+            (reqwest::Method::GET, "/scim/v2/Users/%FF%FE", 404),
+            (reqwest::Method::DELETE, "/scim/v2/Schemas", 405),
+            (reqwest::Method::POST, "/scim/v2/ServiceProviderConfig", 405),
+            (reqwest::Method::PUT, "/scim/v2/Users", 405),
+        ] {
+            let (reply, content_type) = scim(&server, method.clone(), path, &token, None).await;
+            assert!(reply.status.as_u16() == status || (path.contains("%FF") && reply.status.as_u16() == 400), "{method} {path}: {}", reply.text);
+            assert_scim_error(&reply, reply.status.as_u16());
+            assert!(content_type.starts_with(SCIM_JSON), "{method} {path}: {content_type}");
+        }
     }
 }

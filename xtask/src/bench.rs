@@ -41,6 +41,7 @@ pub fn run(args: &[String]) -> Result<()> {
             npm: wanted("sizes") || wanted("browser"),
             browsers: wanted("browser"),
             postgres: false,
+            python: false,
         })?;
     }
     let root = setup::repo_root();

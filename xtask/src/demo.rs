@@ -20,6 +20,7 @@ pub fn run(args: &[String]) -> Result<()> {
             npm: true,
             browsers: false,
             postgres: false,
+            python: false,
         })?;
     }
     let root = setup::repo_root();

@@ -189,7 +189,9 @@ fn build_module(
     release: bool,
     pinned: &str,
 ) -> Result<()> {
-    let profile = if release { "release" } else { "debug" };
+    // `wasm-release` (root Cargo.toml): the release profile with panic = "abort", which keeps
+    // the WASM small; the server's release build unwinds so one panic is one 500.
+    let profile = if release { "wasm-release" } else { "debug" };
     println!(
         "dist: building the {} module for {WASM_TARGET} ({profile}, feature `{}`)",
         module.name, module.feature
@@ -207,7 +209,7 @@ fn build_module(
         module.feature,
     ]);
     if release {
-        cargo.arg("--release");
+        cargo.args(["--profile", profile]);
     }
     run_command(&mut cargo)?;
     let raw_wasm = target_dir

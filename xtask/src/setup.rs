@@ -23,6 +23,9 @@ pub struct Needs {
     pub browsers: bool,
     /// A PostgreSQL server package.
     pub postgres: bool,
+    /// The Python tools of the server tests (scim2-tester, schemathesis, aiosmtpd) in a
+    /// virtualenv at `target/python`, from `tests/python-requirements.txt`.
+    pub python: bool,
 }
 
 impl Needs {
@@ -31,6 +34,7 @@ impl Needs {
         npm: true,
         browsers: true,
         postgres: true,
+        python: true,
     };
 }
 
@@ -84,9 +88,15 @@ pub fn ensure(needs: Needs) -> Result<()> {
             _ => packages.push("postgresql"),
         }
     }
+    if needs.python && !python_has_venv() {
+        packages.push("python3-venv");
+    }
     apt_install(&packages)?;
     if needs.npm {
         ensure_npm_tools()?;
+    }
+    if needs.python {
+        ensure_python_tools()?;
     }
     println!("setup: done in {:.0}s", started.elapsed().as_secs_f64());
     Ok(())
@@ -230,6 +240,64 @@ fn ensure_npm_tools() -> Result<()> {
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&root),
     )
+}
+
+/// The virtualenv's Python, which the server tests get as `SALESPANE_TEST_PYTHON`.
+pub fn test_python() -> PathBuf {
+    repo_root()
+        .join("target")
+        .join("python")
+        .join("bin")
+        .join("python")
+}
+
+fn python_has_venv() -> bool {
+    Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Creates `target/python` and installs the pinned requirements into it; skipped when the
+/// installed set is the one the requirements file names (a copy of it is kept beside).
+fn ensure_python_tools() -> Result<()> {
+    let root = repo_root();
+    let requirements = root.join("tests").join("python-requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let venv = root.join("target").join("python");
+    let stamp = venv.join("installed-requirements.txt");
+    let python = test_python();
+    if python.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|had| had == wanted) {
+        println!("setup: Python test tools: present ({})", venv.display());
+        return Ok(());
+    }
+    if find_program("python3").is_none() {
+        bail!(
+            "python3 is needed for the SCIM and API conformance tools: `apt-get install -y python3 python3-venv`, then run this again"
+        );
+    }
+    if !python.is_file() {
+        println!("setup: python3 -m venv {}", venv.display());
+        run_tool(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    println!("setup: pip install -r {}", requirements.display());
+    run_tool(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements),
+    )?;
+    std::fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(())
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {

@@ -69,6 +69,7 @@ pub fn run(args: &[String]) -> Result<()> {
             npm: wanted("dist") || wanted("e2e"),
             browsers: wanted("wasm") || wanted("e2e"),
             postgres: wanted("unit"),
+            python: wanted("unit"),
         })?;
     }
     let root = setup::repo_root();
@@ -142,7 +143,7 @@ pub fn run(args: &[String]) -> Result<()> {
 fn describe(stage: &str) -> &'static str {
     match stage {
         "lint" => "rustfmt, clippy (native and wasm32)",
-        "unit" => "cargo test (workspace; server on SQLite and PostgreSQL)",
+        "unit" => "cargo test (workspace; server on SQLite and PostgreSQL, with scim2-tester and schemathesis)",
         "wasm" => "the core's wasm-bindgen tests in headless Chromium",
         "dist" => "release build of the extension, web-ext lint",
         _ => "end to end in Chromium and Firefox",
@@ -239,9 +240,24 @@ fn wasm_browser_tests(root: &Path) -> Result<()> {
     )
 }
 
+/// The workspace's tests. The server's conformance tests (server/tests/conformance.rs) run
+/// scim2-tester and schemathesis from the set-up's virtualenv, given as
+/// `SALESPANE_TEST_PYTHON`; they fail here if it is missing rather than skip.
 fn unit(root: &Path) -> Result<()> {
     let postgres = setup::ensure_postgres()?;
-    cargo(
+    let python = setup::test_python();
+    if !python.is_file() {
+        bail!(
+            "{} is missing: run `cargo xtask test --only unit` without --skip-setup (it installs tests/python-requirements.txt there)",
+            python.display()
+        );
+    }
+    let envs = [
+        ("SALESPANE_TEST_POSTGRES_URL", postgres.as_str()),
+        ("SALESPANE_TEST_PYTHON", &python.to_string_lossy()),
+        ("SALESPANE_TEST_REQUIRE_PYTHON", "1"),
+    ];
+    let workspace = cargo(
         root,
         &[
             "test",
@@ -250,8 +266,25 @@ fn unit(root: &Path) -> Result<()> {
             "salespane-e2e",
             "--no-fail-fast",
         ],
-        &[("SALESPANE_TEST_POSTGRES_URL", postgres.as_str())],
-    )
+        &envs,
+    );
+    // The panic test again on the release build, whose panic strategy is the one deployed
+    // (root Cargo.toml): a handler panic must answer 500 and leave the server serving.
+    let release_panic = cargo(
+        root,
+        &[
+            "test",
+            "-p",
+            "salespane-server",
+            "--release",
+            "--test",
+            "http_limits",
+            "--",
+            "panic",
+        ],
+        &envs,
+    );
+    workspace.and(release_panic)
 }
 
 fn dist(root: &Path) -> Result<()> {

@@ -57,8 +57,10 @@ struct CrmUsersQuery {
     /// Matched against name, username and email.
     search: Option<String>,
     /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     page: Option<i64>,
     /// Users per page (default 25, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<i64>,
 }
 

@@ -108,6 +108,12 @@ impl IntoResponse for ScimError {
                 HeaderValue::from_static("Bearer realm=\"salespane-scim\""),
             );
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            );
+        }
         response
     }
 }
@@ -215,7 +221,10 @@ impl FromRequest<AppState> for ScimBody {
         }
         let bytes = axum::body::to_bytes(req.into_body(), SCIM_BODY_MAX_BYTES)
             .await
-            .map_err(|_| {
+            .map_err(|err| {
+                if crate::error::body_timed_out(&err) {
+                    return crate::error::body_timeout().into();
+                }
                 ScimError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     None,

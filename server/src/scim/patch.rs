@@ -7,30 +7,52 @@ use serde_json::{Map, Value};
 
 use super::ScimError;
 
-/// What a request changes. `Some(None)` clears an optional attribute.
+/// One value of a multi-valued attribute (emails, phoneNumbers) as sent: `type` and
+/// `primary` are kept as they came.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MultiValue {
+    pub value: String,
+    pub kind: Option<String>,
+    pub primary: Option<bool>,
+}
+
+/// A change to a multi-valued attribute: the whole value (type and primary with it), or
+/// only its `value` through a path such as `emails[type eq "work"].value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultiChange {
+    Whole(Option<MultiValue>),
+    Value(Option<String>),
+}
+
+/// What a request changes. `Some(None)` unassigns an optional attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     pub user_name: Option<String>,
     pub external_id: Option<Option<String>>,
     pub given_name: Option<Option<String>>,
     pub family_name: Option<Option<String>>,
-    pub display_name: Option<String>,
+    pub formatted: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
     pub title: Option<Option<String>>,
-    pub email: Option<String>,
-    pub phone: Option<Option<String>>,
-    pub active: Option<bool>,
+    pub email: Option<MultiChange>,
+    pub phone: Option<MultiChange>,
+    /// `Some(None)`: `active` removed (the user is deactivated and shows no `active`).
+    pub active: Option<Option<bool>>,
 }
 
 impl Changes {
-    /// For PUT: attributes a replacement leaves out are cleared (RFC 7644 §3.5.1); the
-    /// required ones (userName, email) keep their value when absent.
+    /// For PUT: optional attributes a replacement leaves out are unassigned (RFC 7644
+    /// §3.5.1); the required ones (userName, emails) and `active` (it moves a seat) keep
+    /// their value when absent.
     pub fn replacing() -> Changes {
         Changes {
             external_id: Some(None),
             given_name: Some(None),
             family_name: Some(None),
+            formatted: Some(None),
+            display_name: Some(None),
             title: Some(None),
-            phone: Some(None),
+            phone: Some(MultiChange::Whole(None)),
             ..Changes::default()
         }
     }
@@ -110,13 +132,19 @@ pub fn apply_patch(changes: &mut Changes, body: &Value) -> Result<(), ScimError>
     Ok(())
 }
 
+/// The attributes of a whole resource or of a path-less PATCH value. Attributes outside the
+/// published schema are ignored here (the schema's description says so: IdPs send many);
+/// an explicit PATCH path naming one is refused with `invalidPath` instead.
 fn apply_object(
     changes: &mut Changes,
     object: &Map<String, Value>,
     op: Op,
 ) -> Result<(), ScimError> {
     for (key, value) in object {
-        apply_path(changes, key, Some(value), op)?;
+        match apply_path(changes, key, Some(value), op) {
+            Err(err) if err.scim_type == Some("invalidPath") => {}
+            other => other?,
+        }
     }
     Ok(())
 }
@@ -169,10 +197,11 @@ fn apply_path(
     let remove = op == Op::Remove;
     match lower.as_str() {
         "active" => {
-            if remove {
-                return Err(cannot_remove(path));
-            }
-            changes.active = Some(boolean(path, value)?);
+            changes.active = Some(if remove {
+                None
+            } else {
+                Some(boolean(path, value)?)
+            });
         }
         "username" => {
             if remove {
@@ -182,59 +211,78 @@ fn apply_path(
             changes.user_name = Some(name);
         }
         "externalid" => changes.external_id = Some(optional(path, value, remove)?),
-        "displayname" | "name.formatted" => {
-            if remove {
-                if lower == "displayname" {
-                    return Err(cannot_remove(path));
-                }
-                return Ok(());
-            }
-            changes.display_name = Some(required_string(path, value)?);
-        }
+        "displayname" => changes.display_name = Some(optional(path, value, remove)?),
+        "name.formatted" => changes.formatted = Some(optional(path, value, remove)?),
         "title" => changes.title = Some(optional(path, value, remove)?),
         "name.givenname" => changes.given_name = Some(optional(path, value, remove)?),
         "name.familyname" => changes.family_name = Some(optional(path, value, remove)?),
         "name" => {
-            if remove {
+            if remove || matches!(value, None | Some(Value::Null)) {
                 changes.given_name = Some(None);
                 changes.family_name = Some(None);
+                changes.formatted = Some(None);
                 return Ok(());
             }
             let object = value.and_then(Value::as_object).ok_or_else(|| {
                 ScimError::bad("invalidValue", "name must be an object such as {\"givenName\":\"Sam\",\"familyName\":\"Seller\"}.")
             })?;
-            for (key, inner) in object {
-                apply_path(changes, &format!("name.{key}"), Some(inner), op)?;
+            // Replacing `name` replaces the whole complex value: parts left out are unassigned.
+            if op == Op::Replace {
+                changes.given_name = Some(None);
+                changes.family_name = Some(None);
+                changes.formatted = Some(None);
             }
+            apply_object_under(changes, "name", object, op)?;
         }
         "emails" => {
             if remove {
                 return Err(cannot_remove(path));
             }
-            changes.email = Some(pick_multi_valued(path, value)?.ok_or_else(|| {
+            let chosen = pick_multi_valued(path, value)?.ok_or_else(|| {
                 ScimError::bad("invalidValue", "emails must hold at least one address.")
-            })?);
+            })?;
+            changes.email = Some(MultiChange::Whole(Some(chosen)));
         }
         "phonenumbers" => {
-            changes.phone = Some(if remove { None } else { pick_multi_valued(path, value)? });
+            changes.phone = Some(MultiChange::Whole(if remove {
+                None
+            } else {
+                pick_multi_valued(path, value)?
+            }));
         }
         _ if is_sub_value(&lower, "emails") => {
             if remove {
                 return Err(cannot_remove(path));
             }
-            changes.email = Some(required_string(path, value)?);
+            changes.email = Some(MultiChange::Value(Some(required_string(path, value)?)));
         }
         _ if is_sub_value(&lower, "phonenumbers") => {
-            changes.phone = Some(optional(path, value, remove)?);
+            changes.phone = Some(MultiChange::Value(optional(path, value, remove)?));
         }
         _ => {
             return Err(ScimError::bad(
                 "invalidPath",
                 format!(
-                    "The attribute path {} is not supported. Supported: active, userName, externalId, displayName, title, name.givenName, name.familyName, emails[type eq \"work\"].value, phoneNumbers[type eq \"work\"].value.",
+                    "The attribute path {} is not supported. Supported: active, userName, externalId, displayName, title, name, name.formatted, name.givenName, name.familyName, emails, emails[type eq \"work\"].value, phoneNumbers, phoneNumbers[type eq \"work\"].value.",
                     crate::provisioning::profile::clip(path)
                 ),
             ))
+        }
+    }
+    Ok(())
+}
+
+/// The sub-attributes of a complex value (`name`), unknown ones ignored like in resources.
+fn apply_object_under(
+    changes: &mut Changes,
+    parent: &str,
+    object: &Map<String, Value>,
+    op: Op,
+) -> Result<(), ScimError> {
+    for (key, inner) in object {
+        match apply_path(changes, &format!("{parent}.{key}"), Some(inner), op) {
+            Err(err) if err.scim_type == Some("invalidPath") => {}
+            other => other?,
         }
     }
     Ok(())
@@ -317,9 +365,9 @@ fn optional(path: &str, value: Option<&Value>, remove: bool) -> Result<Option<St
     }
 }
 
-/// The value of a multi-valued attribute (emails, phoneNumbers): the primary one, else the
-/// work one, else the first.
-fn pick_multi_valued(path: &str, value: Option<&Value>) -> Result<Option<String>, ScimError> {
+/// The one value Salespane keeps of a multi-valued attribute (emails, phoneNumbers): the
+/// primary one, else the work one, else the first; with its `type` and `primary` as sent.
+fn pick_multi_valued(path: &str, value: Option<&Value>) -> Result<Option<MultiValue>, ScimError> {
     let items: Vec<&Value> = match value {
         Some(Value::Array(items)) => items.iter().collect(),
         Some(object @ Value::Object(_)) => vec![object],
@@ -348,10 +396,37 @@ fn pick_multi_valued(path: &str, value: Option<&Value>) -> Result<Option<String>
             })
         })
         .or_else(|| items.first());
-    match chosen {
-        Some(item) => optional(path, item.get("value"), false),
-        None => Ok(None),
+    let Some(item) = chosen else {
+        return Ok(None);
+    };
+    if !item.is_object() {
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!(
+                "{} must be a list of {{\"value\":…}} objects.",
+                crate::provisioning::profile::clip(path)
+            ),
+        ));
     }
+    let Some(value) = optional(path, item.get("value"), false)? else {
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!(
+                "{}: every item needs a \"value\".",
+                crate::provisioning::profile::clip(path)
+            ),
+        ));
+    };
+    let kind = optional(path, item.get("type"), false)?;
+    let primary = match item.get("primary") {
+        None | Some(Value::Null) => None,
+        Some(flag) => Some(boolean(path, Some(flag))?),
+    };
+    Ok(Some(MultiValue {
+        value,
+        kind,
+        primary,
+    }))
 }
 
 #[cfg(test)]
@@ -369,7 +444,7 @@ mod tests {
         let changes = patch(json!({"schemas":[super::super::PATCH_SCHEMA],
             "Operations":[{"op":"replace","value":{"active":false}}]}))
         .unwrap();
-        assert_eq!(changes.active, Some(false));
+        assert_eq!(changes.active, Some(Some(false)));
     }
 
     #[test]
@@ -381,8 +456,11 @@ mod tests {
             {"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Sales"},
             {"op":"Remove","path":"title"}
         ]})).unwrap();
-        assert_eq!(changes.active, Some(false));
-        assert_eq!(changes.email.as_deref(), Some("New@acme.example"));
+        assert_eq!(changes.active, Some(Some(false)));
+        assert_eq!(
+            changes.email,
+            Some(MultiChange::Value(Some("New@acme.example".into())))
+        );
         assert_eq!(changes.given_name, Some(Some("Samuel".into())));
         assert_eq!(changes.title, Some(None));
     }
@@ -402,6 +480,50 @@ mod tests {
     }
 
     #[test]
+    fn optional_attributes_can_be_removed() {
+        let changes = patch(json!({"Operations":[
+            {"op":"remove","path":"displayName"},
+            {"op":"remove","path":"active"},
+            {"op":"remove","path":"name"}
+        ]}))
+        .unwrap();
+        assert_eq!(changes.display_name, Some(None));
+        assert_eq!(changes.active, Some(None));
+        assert_eq!(changes.formatted, Some(None));
+        assert!(patch(json!({"Operations":[{"op":"remove","path":"userName"}]})).is_err());
+        assert!(patch(json!({"Operations":[{"op":"remove","path":"emails"}]})).is_err());
+    }
+
+    #[test]
+    fn unknown_attributes_of_objects_are_ignored() {
+        let mut changes = Changes::default();
+        apply_resource(
+            &mut changes,
+            &json!({"userName":"sam","nickName2":"x","name":{"givenName":"Sam","salutation":"Dr"}}),
+        )
+        .unwrap();
+        assert_eq!(changes.given_name, Some(Some("Sam".into())));
+    }
+
+    #[test]
+    fn types_and_primary_are_kept() {
+        let mut changes = Changes::default();
+        apply_resource(
+            &mut changes,
+            &json!({"phoneNumbers":[{"value":"555","type":"mobile","primary":false}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            changes.phone,
+            Some(MultiChange::Whole(Some(MultiValue {
+                value: "555".into(),
+                kind: Some("mobile".into()),
+                primary: Some(false)
+            })))
+        );
+    }
+
+    #[test]
     fn resources_pick_the_primary_email() {
         let mut changes = Changes::replacing();
         apply_resource(
@@ -411,7 +533,14 @@ mod tests {
             "name":{"givenName":"Sam","familyName":"Seller"},"active":true}),
         )
         .unwrap();
-        assert_eq!(changes.email.as_deref(), Some("work@x.example"));
+        assert_eq!(
+            changes.email,
+            Some(MultiChange::Whole(Some(MultiValue {
+                value: "work@x.example".into(),
+                kind: None,
+                primary: Some(true)
+            })))
+        );
         assert_eq!(changes.family_name, Some(Some("Seller".into())));
         assert_eq!(changes.title, Some(None));
     }
