@@ -112,7 +112,12 @@ async fn read_sealed<T: DeserializeOwned>(key: &str) -> Protected<T> {
     if value.is_undefined() || value.is_null() {
         return Protected::Missing;
     }
-    let Ok(envelope) = serde_wasm_bindgen::from_value::<SealedValue>(value) else {
+    // Through serde_json: serde_wasm_bindgen reads only a struct's own fields, so extra
+    // ones written beside a sealed value would go unnoticed.
+    let envelope = serde_wasm_bindgen::from_value::<Value>(value)
+        .ok()
+        .and_then(|json| serde_json::from_value::<SealedValue>(json).ok());
+    let Some(envelope) = envelope else {
         return Protected::Refused(Refusal::Altered);
     };
     match open_local(&envelope.sealed, key).await {

@@ -586,15 +586,15 @@ fn sign_in_as(browser: &Browser, user: &str) -> Result<()> {
     )
 }
 
-/// An API call from the page after tampering: refused as not signed in, with `code`.
-fn me_is_refused_with(browser: &Browser, code: &str) -> Result<()> {
+/// An API call from the page after tampering (`what`): refused as not signed in, with `code`.
+fn me_is_refused_with(browser: &Browser, what: &str, code: &str) -> Result<()> {
     let reply = send_from_page(
         browser,
         json!({"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null}),
     )?;
     ensure(
         reply["status"] == 401 && reply["error"]["code"] == code,
-        || format!("after tampering, GET /api/v1/me answered {reply} (wanted 401 `{code}`)"),
+        || format!("after {what}, GET /api/v1/me answered {reply} (wanted 401 `{code}`)"),
     )
 }
 
@@ -644,7 +644,7 @@ fn stored_state_cannot_be_redirected(browser: &Browser, _fixtures: &FixtureServe
         "salespane.settings",
         json!({"serverUrl": attacker.base_url(), "issuer": issuer, "loginHint": ADMIN}),
     )?;
-    me_is_refused_with(browser, "stored_state_refused")?;
+    me_is_refused_with(browser, "redirecting the server", "stored_state_refused")?;
     nothing_reached(&attacker, "redirecting the server")?;
     popup_asks_to_sign_in(browser, "stored_state_refused")?;
     for key in ["salespane.settings", "salespane.auth"] {
@@ -671,18 +671,18 @@ fn stored_state_cannot_be_redirected(browser: &Browser, _fixtures: &FixtureServe
     }
     content_script_write(browser, "salespane.auth", grant)?;
     sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
-    me_is_refused_with(browser, "stored_state_refused")?;
+    me_is_refused_with(browser, "redirecting the grant", "stored_state_refused")?;
     send_from_page(browser, json!({"v":1,"type":"signOut"}))?;
     nothing_reached(&attacker, "redirecting the grant's endpoints")?;
 
     // 3. Sealed values altered or moved: a flipped byte, the settings' seal under the grant's
     //    key. Both are refused.
-    for tamper in ["flip", "move"] {
+    for tamper in ["a flipped byte", "a moved seal"] {
         save_settings(browser, ours.clone())?;
         sign_in_as(browser, ADMIN)?;
         let grant = stored(browser, "local", "salespane.auth")?;
         let settings = stored(browser, "local", "salespane.settings")?;
-        let value = if tamper == "flip" {
+        let value = if tamper == "a flipped byte" {
             let sealed = grant["sealed"].as_str().unwrap_or_default();
             let flipped: String = sealed
                 .char_indices()
@@ -698,7 +698,7 @@ fn stored_state_cannot_be_redirected(browser: &Browser, _fixtures: &FixtureServe
         };
         content_script_write(browser, "salespane.auth", value)?;
         sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
-        me_is_refused_with(browser, "stored_state_refused")?;
+        me_is_refused_with(browser, tamper, "stored_state_refused")?;
         popup_asks_to_sign_in(browser, "stored_state_refused")?;
     }
 
@@ -713,7 +713,7 @@ fn stored_state_cannot_be_redirected(browser: &Browser, _fixtures: &FixtureServe
     save_settings(browser, ours)?;
     sign_in_as(browser, ADMIN)?;
     content_script_write(browser, "salespane.settings", earlier)?;
-    me_is_refused_with(browser, "not_signed_in")?;
+    me_is_refused_with(browser, "replaying settings", "not_signed_in")?;
     browser.open_extension_page("popup.html")?;
     wait_popup(browser, "signed-out")?;
     nothing_reached(&attacker, "replaying settings for another server")?;
