@@ -251,6 +251,12 @@ fn unit(root: &Path) -> Result<()> {
             "--no-fail-fast",
         ],
         &[("SALESPANE_TEST_POSTGRES_URL", postgres.as_str())],
+    )?;
+    // The store build's core (no default server) has tests of its own.
+    cargo(
+        root,
+        &["test", "-p", "salespane", "--lib", "--features", "store"],
+        &[],
     )
 }
 
