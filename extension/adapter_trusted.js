@@ -6,14 +6,19 @@ import './adapter.js';
 const base = globalThis.salespaneBrowser;
 const api = base.raw;
 
-// Sealing for what the background keeps in storage.local, which content scripts can read
-// in both browsers: AES-GCM under a non-extractable key kept in the extension origin's
-// IndexedDB. A content script's IndexedDB is the host page's, so it never reaches the key.
+// Sealing for what the background keeps in storage.local, which content scripts can read and
+// write in both browsers: AES-GCM under a non-extractable key kept in the extension origin's
+// IndexedDB. A content script's IndexedDB is the host page's, so it never reaches the key: it
+// can neither read a sealed value nor write one that opens. The associated data names the
+// storage key, so a sealed value moved under another key does not open either.
 const SEAL_DB = 'salespane-keys';
 const SEAL_STORE = 'keys';
 const SEAL_KEY_ID = 'storage-local-seal';
 const SEAL_IV_BYTES = 12;
-const SEAL_LABEL = new TextEncoder().encode('salespane.storage.local.v1');
+const SEAL_LABEL = 'salespane.storage.local.v2\n';
+/** The error name openLocal rejects with when the key is gone (src/auth/session.rs reads it). */
+const KEY_LOST = 'SealingKeyLost';
+const sealLabel = (storageKey) => new TextEncoder().encode(SEAL_LABEL + String(storageKey));
 const inExtensionOrigin = () => /^(chrome|moz)-extension:$/.test(globalThis.location.protocol);
 
 function request(req) {
@@ -48,7 +53,12 @@ async function sealKey(create) {
         key = get.result || fresh;
         if (!get.result && fresh) store.put(fresh, SEAL_KEY_ID);
       };
-      tx.oncomplete = () => (key ? resolve(key) : reject(new Error('no sealing key')));
+      tx.oncomplete = () => {
+        if (key) return resolve(key);
+        const lost = new Error('the sealing key is gone (the extension\'s storage was cleared)');
+        lost.name = KEY_LOST;
+        return reject(lost);
+      };
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error || new Error('sealing key transaction aborted'));
     });
@@ -68,23 +78,24 @@ function fromBase64(text) {
   return Uint8Array.from(globalThis.atob(text), (c) => c.charCodeAt(0));
 }
 
-async function sealLocal(plain) {
+async function sealLocal(plain, storageKey) {
   const key = await sealKey(true);
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(SEAL_IV_BYTES));
   const sealed = new Uint8Array(await globalThis.crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: SEAL_LABEL }, key, new TextEncoder().encode(plain)));
+    { name: 'AES-GCM', iv, additionalData: sealLabel(storageKey) }, key,
+    new TextEncoder().encode(plain)));
   const out = new Uint8Array(iv.length + sealed.length);
   out.set(iv);
   out.set(sealed, iv.length);
   return toBase64(out);
 }
 
-async function openLocal(sealed) {
+async function openLocal(sealed, storageKey) {
   const key = await sealKey(false);
   const bytes = fromBase64(sealed);
   if (bytes.length <= SEAL_IV_BYTES) throw new Error('sealed value is truncated');
   const plain = await globalThis.crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: bytes.subarray(0, SEAL_IV_BYTES), additionalData: SEAL_LABEL },
+    { name: 'AES-GCM', iv: bytes.subarray(0, SEAL_IV_BYTES), additionalData: sealLabel(storageKey) },
     key, bytes.subarray(SEAL_IV_BYTES));
   return new TextDecoder().decode(plain);
 }
@@ -108,9 +119,10 @@ globalThis.salespaneBrowser = Object.freeze({
   storageGet: (area, key) => api.storage[area].get(key).then((items) => items[key]),
   storageSet: (area, key, value) => api.storage[area].set({ [key]: value }),
   storageRemove: (area, keys) => api.storage[area].remove(keys),
-  /** Encrypts text for storage.local (base64 of iv‖ciphertext); extension origin only. */
+  /** Encrypts text for `storage.local[storageKey]` (base64 of iv‖ciphertext); extension origin only. */
   sealLocal,
-  /** Decrypts what `sealLocal` gave; rejects when the key is gone or the value was altered. */
+  /** Decrypts what `sealLocal` gave for the same storage key; rejects when the key is gone
+   *  (error name `SealingKeyLost`) or the value was altered or moved. */
   openLocal,
   restrictSessionStorage,
   randomBytes: (count) => globalThis.crypto.getRandomValues(new Uint8Array(count)),

@@ -1,14 +1,20 @@
-//! Where the extension finds its server and identity provider, kept in `storage.local` under
-//! [`SETTINGS_KEY`] and edited on the options page. The defaults are the local demo:
-//! `salespane-server --sandbox` on `http://127.0.0.1:8787`, signing in with its built-in
-//! Salesforce stand-in at `<server>/sfdc`.
+//! Where the extension finds its server and identity provider, kept sealed in `storage.local`
+//! under [`SETTINGS_KEY`] (they say where tokens go: see `auth::store`) and edited on the
+//! options page. The defaults of development builds are the local demo: `salespane-server
+//! --sandbox` on `http://127.0.0.1:8787`, signing in with its built-in Salesforce stand-in at
+//! `<server>/sfdc`. Store builds (feature `store`, `cargo xtask dist`'s zips) have no default
+//! server: the user enters their company's on the options page.
 
 use crate::auth::oidc::{check_endpoint, is_loopback, OIDC_SCOPES, SALESFORCE_SCOPES};
 use crate::weburl::WebUrl;
 use serde::{Deserialize, Serialize};
 
 pub const SETTINGS_KEY: &str = "salespane.settings";
+/// The server of a fresh install: the local demo in development builds, none in store builds.
+#[cfg(not(feature = "store"))]
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
+#[cfg(feature = "store")]
+pub const DEFAULT_SERVER_URL: &str = "";
 /// The OAuth client id of the Salespane app (a Salesforce Connected App's consumer key).
 pub const DEFAULT_CLIENT_ID: &str = "salespane-extension";
 const MAX_FIELD_CHARS: usize = 512;
@@ -109,9 +115,18 @@ impl Settings {
         }
     }
 
-    /// `<server>/sfdc`: the Salesforce stand-in `salespane-server --sandbox` serves.
+    /// `<server>/sfdc`: the Salesforce stand-in `salespane-server --sandbox` serves (none
+    /// while no server is set).
     pub fn default_issuer(&self) -> String {
+        if self.server_url.is_empty() {
+            return String::new();
+        }
         format!("{}/sfdc", self.server_url.trim_end_matches('/'))
+    }
+
+    /// False until a server is set (a fresh store install): nothing can be signed in to.
+    pub fn has_server(&self) -> bool {
+        !self.server_url.is_empty()
     }
 
     pub fn effective_client_id(&self) -> &str {
@@ -171,6 +186,7 @@ impl Settings {
 mod tests {
     use super::*;
 
+    #[cfg(not(feature = "store"))]
     #[test]
     fn defaults_are_the_local_demo() {
         let settings = Settings::default().validated().unwrap();
@@ -187,6 +203,20 @@ mod tests {
             partial.validated().unwrap().effective_issuer(),
             "http://localhost:9000/sfdc"
         );
+    }
+
+    #[cfg(feature = "store")]
+    #[test]
+    fn store_builds_have_no_default_server() {
+        let settings = Settings::default();
+        assert!(!settings.has_server());
+        assert_eq!(settings.effective_issuer(), "");
+        assert!(settings.permission_patterns().is_empty());
+        // Nothing to save until the user enters a server.
+        assert!(matches!(
+            settings.validated(),
+            Err(SettingsError::ServerUrl(_))
+        ));
     }
 
     #[test]
@@ -217,7 +247,10 @@ mod tests {
         assert!(okta.identity_differs(&Settings::default()));
 
         let bad = |s: Settings| s.validated().unwrap_err();
-        let base = Settings::default;
+        let base = || Settings {
+            server_url: "http://127.0.0.1:8787".into(),
+            ..Settings::default()
+        };
         assert!(matches!(
             bad(Settings {
                 server_url: "http://salespane.example".into(),

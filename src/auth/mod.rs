@@ -6,7 +6,7 @@
 //! - [`pkce`]: the verifier/challenge pair and the `state` value.
 //! - [`oidc`]: discovery documents, the authorize URL, the redirect the browser hands back.
 //! - [`tokens`]: token endpoint requests and answers (Salesforce's: no `expires_in`).
-//! - [`store`]: what is kept in `storage.session` / `storage.local`, under which keys.
+//! - [`store`]: what is kept in `storage.session` / `storage.local` (sealed), under which keys.
 //! - [`single_flight`]: concurrent 401s share one refresh.
 //! - [`crm_link`]: connecting the user's own Salesforce user through the identity window.
 //! - `session` (WASM only): the flows themselves, with the browser's identity and storage.
@@ -41,6 +41,10 @@ pub enum AuthError {
     NotSignedIn,
     #[error("your session has ended; sign in again from Salespane's toolbar popup")]
     SessionEnded,
+    #[error("Salespane's saved sign-in or server settings were changed outside Salespane (or saved by an older version), so they were not used and you were signed out; check the server in Salespane's options, then sign in again")]
+    StoredStateRefused,
+    #[error("Salespane has no server yet: open Salespane's options and enter your company's Salespane server address")]
+    NoServer,
 }
 
 impl AuthError {
@@ -54,6 +58,8 @@ impl AuthError {
             AuthError::BadTokenResponse(_) => "bad_token_response",
             AuthError::NotSignedIn => "not_signed_in",
             AuthError::SessionEnded => "session_ended",
+            AuthError::StoredStateRefused => "stored_state_refused",
+            AuthError::NoServer => "no_server",
         }
     }
 }
@@ -61,7 +67,13 @@ impl AuthError {
 /// True when an error `code` means the user must sign in again (the call answers 401); other
 /// failures while renewing a token (the provider down, a 5xx) keep the session for a retry.
 pub fn ends_session(code: &str) -> bool {
-    code == AuthError::SessionEnded.code() || code == AuthError::NotSignedIn.code()
+    [
+        AuthError::SessionEnded,
+        AuthError::NotSignedIn,
+        AuthError::StoredStateRefused,
+    ]
+    .iter()
+    .any(|ended| ended.code() == code)
 }
 
 #[cfg(test)]
@@ -72,6 +84,8 @@ mod tests {
     fn only_a_refused_grant_or_no_grant_ends_the_session() {
         assert!(ends_session(AuthError::SessionEnded.code()));
         assert!(ends_session(AuthError::NotSignedIn.code()));
+        assert!(ends_session(AuthError::StoredStateRefused.code()));
+        assert!(!ends_session(AuthError::NoServer.code()));
         let passing = AuthError::Refused {
             code: "server_error".into(),
             description: "Injected sandbox fault: HTTP 500".into(),

@@ -19,6 +19,10 @@ pub struct Endpoints {
     pub token_endpoint: String,
     #[serde(default)]
     pub revocation_endpoint: Option<String>,
+    /// Not called by the extension (the server verifies tokens there), but checked like the
+    /// others: a discovery document that sends identity traffic off the issuer is refused.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
 }
 
 /// `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
@@ -30,7 +34,9 @@ pub fn discovery_url(issuer: &str) -> String {
 }
 
 /// Parses a discovery document and checks it: the issuer must be the one configured (§4.3),
-/// and every endpoint must be https (or http on this machine, for the local sandbox).
+/// every endpoint must be https (or http on this machine, for the local sandbox), and the
+/// endpoints that receive tokens (token, revocation, userinfo) must be on the issuer's origin,
+/// so a document altered in transit or at rest cannot send a refresh token elsewhere.
 pub fn parse_discovery(issuer: &str, url: &str, json: &str) -> Result<Endpoints, AuthError> {
     let fail = |reason: String| AuthError::Discovery {
         url: url.to_string(),
@@ -51,10 +57,33 @@ pub fn parse_discovery(issuer: &str, url: &str, json: &str) -> Result<Endpoints,
     if let Some(revocation) = &endpoints.revocation_endpoint {
         all.push(("revocation_endpoint", revocation));
     }
+    if let Some(userinfo) = &endpoints.userinfo_endpoint {
+        all.push(("userinfo_endpoint", userinfo));
+    }
     for (name, endpoint) in all {
         check_endpoint(endpoint).map_err(|reason| fail(format!("{name}: {reason}")))?;
+        if name != "authorization_endpoint" && !same_origin(&endpoints.issuer, endpoint) {
+            return Err(fail(format!(
+                "{name} {endpoint} is not on the issuer's origin"
+            )));
+        }
     }
     Ok(endpoints)
+}
+
+/// True when both URLs parse and share scheme, host and port (a default port written out
+/// counts as the same origin).
+pub fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| {
+        WebUrl::parse(url).ok().map(|u| {
+            let default = match u.scheme {
+                Scheme::Http => 80,
+                Scheme::Https => 443,
+            };
+            (u.scheme, u.host, u.port.unwrap_or(default))
+        })
+    };
+    matches!((origin(a), origin(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// https anywhere; plain http only on loopback (the local demo's sandbox).
@@ -200,6 +229,51 @@ mod tests {
         .to_string();
         assert!(parse_discovery("https://idp.example", &url, &remote_http).is_err());
         assert!(parse_discovery(ISSUER, &url, "<html>").is_err());
+    }
+
+    #[test]
+    fn token_endpoints_must_be_on_the_issuers_origin() {
+        let issuer = "https://acme.okta.com/oauth2/default";
+        let document = |field: &str, value: &str| {
+            let mut doc = serde_json::json!({
+                "issuer": issuer,
+                // The authorize page may live elsewhere: it never receives a token.
+                "authorization_endpoint": "https://login.acme.example/authorize",
+                "token_endpoint": "https://acme.okta.com/oauth2/default/v1/token",
+                "revocation_endpoint": "https://acme.okta.com/oauth2/default/v1/revoke",
+                "userinfo_endpoint": "https://acme.okta.com:443/oauth2/default/v1/userinfo",
+            });
+            doc[field] = serde_json::json!(value);
+            doc.to_string()
+        };
+        let fine = parse_discovery(issuer, "x", &document("issuer", issuer)).unwrap();
+        assert_eq!(
+            fine.userinfo_endpoint.as_deref(),
+            Some("https://acme.okta.com:443/oauth2/default/v1/userinfo")
+        );
+        for field in ["token_endpoint", "revocation_endpoint", "userinfo_endpoint"] {
+            for elsewhere in [
+                "https://attacker.example/token",
+                "https://acme.okta.com.attacker.example/token",
+                "https://acme.okta.com:8443/token",
+                "http://127.0.0.1:9/token",
+            ] {
+                let refused = parse_discovery(issuer, "x", &document(field, elsewhere));
+                assert!(
+                    matches!(refused, Err(AuthError::Discovery { ref reason, .. }) if reason.contains(field)),
+                    "{field} at {elsewhere}: {refused:?}"
+                );
+            }
+        }
+        assert!(same_origin(
+            "http://127.0.0.1:8787/sfdc",
+            "http://127.0.0.1:8787/x"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:8787",
+            "http://127.0.0.1:8788"
+        ));
+        assert!(!same_origin("not a url", "not a url"));
     }
 
     #[test]

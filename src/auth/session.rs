@@ -4,7 +4,7 @@
 use super::oidc::{self, AuthorizeRequest, Endpoints};
 use super::pkce::{random_state, Pkce, VERIFIER_ENTROPY_BYTES};
 use super::single_flight::SingleFlight;
-use super::store::{self, SessionTokens, StoredGrant};
+use super::store::{self, Refusal, SealedValue, SessionTokens, StoredGrant};
 use super::tokens::{self, TokenResponse};
 use super::AuthError;
 use crate::api_client::{self, ApiError, ApiMethod};
@@ -36,9 +36,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = openPage, catch)]
     async fn open_page_js(path: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = sealLocal, catch)]
-    async fn seal_local(plain: &str) -> Result<JsValue, JsValue>;
+    async fn seal_local(plain: &str, storage_key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = openLocal, catch)]
-    async fn open_local(sealed: &str) -> Result<JsValue, JsValue>;
+    async fn open_local(sealed: &str, storage_key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = salespaneBrowser, js_name = randomBytes)]
     fn random_bytes(count: u32) -> Vec<u8>;
 
@@ -94,6 +94,112 @@ async fn write<T: Serialize>(area: &str, key: &str, value: &T) -> Result<(), Req
         .map_err(|e| unavailable("save its state", &e))
 }
 
+/// The name of the error `openLocal` rejects with when the sealing key is gone.
+const SEALING_KEY_LOST: &str = "SealingKeyLost";
+
+/// A protected value of `storage.local`, opened.
+enum Protected<T> {
+    Missing,
+    Valid(T),
+    Refused(Refusal),
+}
+
+/// Reads and opens a sealed value of `storage.local` (see [`store`]).
+async fn read_sealed<T: DeserializeOwned>(key: &str) -> Protected<T> {
+    let Ok(value) = storage_get(LOCAL, key).await else {
+        return Protected::Missing;
+    };
+    if value.is_undefined() || value.is_null() {
+        return Protected::Missing;
+    }
+    // Through serde_json: serde_wasm_bindgen reads only a struct's own fields, so extra
+    // ones written beside a sealed value would go unnoticed.
+    let envelope = serde_wasm_bindgen::from_value::<Value>(value)
+        .ok()
+        .and_then(|json| serde_json::from_value::<SealedValue>(json).ok());
+    let Some(envelope) = envelope else {
+        return Protected::Refused(Refusal::Altered);
+    };
+    match open_local(&envelope.sealed, key).await {
+        Ok(plain) => match plain
+            .as_string()
+            .map(|text| serde_json::from_str::<T>(&text))
+        {
+            Some(Ok(value)) => Protected::Valid(value),
+            _ => Protected::Refused(Refusal::Altered),
+        },
+        Err(error) => {
+            let name = js_sys::Reflect::get(&error, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string());
+            Protected::Refused(if name.as_deref() == Some(SEALING_KEY_LOST) {
+                Refusal::KeyLost
+            } else {
+                Refusal::Altered
+            })
+        }
+    }
+}
+
+/// Seals `value` under `key` of `storage.local`.
+async fn write_sealed<T: Serialize>(key: &str, value: &T) -> Result<(), RequestError> {
+    let plain =
+        serde_json::to_string(value).map_err(|e| RequestError::Unavailable(e.to_string()))?;
+    let sealed = seal_local(&plain, key)
+        .await
+        .map_err(|e| unavailable("protect its saved state", &e))?
+        .as_string()
+        .ok_or_else(|| RequestError::Unavailable("sealing gave no text".into()))?;
+    write(LOCAL, key, &SealedValue { sealed }).await
+}
+
+/// A refused value: removed, with every token (nothing it names is ever contacted), and the
+/// reason kept for the popup until the user signs in or out.
+async fn refuse(key: &str, refusal: Refusal) -> AuthError {
+    let error = refusal.error();
+    let _ = clear_tokens().await;
+    let _ = storage_remove(LOCAL, vec![key.to_string()]).await;
+    let _ = write(SESSION, store::NOTICE_KEY, &auth_detail(&error)).await;
+    web_sys::console::warn_1(&JsValue::from_str(&format!(
+        "Salespane: the saved `{key}` was refused ({refusal:?}); signed out"
+    )));
+    error
+}
+
+async fn notice() -> Option<ErrorDetail> {
+    read(SESSION, store::NOTICE_KEY).await
+}
+
+async fn clear_notice() {
+    let _ = storage_remove(SESSION, vec![store::NOTICE_KEY.to_string()]).await;
+}
+
+/// The grant, when one is stored and opens; a refused one is removed (see [`refuse`]).
+async fn read_grant() -> Result<Option<StoredGrant>, AuthError> {
+    match read_sealed::<StoredGrant>(store::GRANT_KEY).await {
+        Protected::Missing => Ok(None),
+        Protected::Valid(grant) if grant.endpoints_on_issuer() => Ok(Some(grant)),
+        Protected::Valid(_) => Err(refuse(store::GRANT_KEY, Refusal::Altered).await),
+        Protected::Refused(refusal) => Err(refuse(store::GRANT_KEY, refusal).await),
+    }
+}
+
+/// The sealed settings, else the defaults; a refused value is removed (see [`refuse`]).
+async fn read_settings() -> Result<Settings, AuthError> {
+    match read_sealed::<Settings>(SETTINGS_KEY).await {
+        Protected::Missing => Ok(Settings::default()),
+        // Sealed by Salespane but no longer valid (an older build's rules): the defaults.
+        Protected::Valid(settings) => Ok(settings.validated().unwrap_or_default()),
+        Protected::Refused(refusal) => Err(refuse(SETTINGS_KEY, refusal).await),
+    }
+}
+
+/// The settings and the grant, both opened and checked; the first refusal otherwise.
+async fn protected_state() -> Result<(Settings, Option<StoredGrant>), AuthError> {
+    let settings = read_settings().await?;
+    Ok((settings, read_grant().await?))
+}
+
 /// Forgets tokens and the cached user: sign-out, a dead refresh token, or new settings.
 async fn clear_tokens() -> Result<(), RequestError> {
     let strings = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
@@ -106,24 +212,10 @@ async fn clear_tokens() -> Result<(), RequestError> {
     Ok(())
 }
 
-/// Seals a refresh token for storage.local; None when this browser cannot (no IndexedDB or
-/// WebCrypto): the session then lasts as long as its access token, and no clear token is kept.
-async fn seal(refresh_token: &str) -> Option<String> {
-    seal_local(refresh_token).await.ok()?.as_string()
-}
-
-/// The grant's refresh token in clear, or None when there is none or it cannot be opened (the
-/// sealing key was wiped with the extension's IndexedDB, or the value was altered).
-async fn unseal(grant: &StoredGrant) -> Option<String> {
-    let sealed = grant.refresh_token_sealed.as_deref()?;
-    open_local(sealed).await.ok()?.as_string()
-}
-
+/// The settings in force: the sealed ones, else the defaults (a refused value is removed and
+/// the user signed out, see [`refuse`]).
 pub async fn load_settings() -> Settings {
-    read::<Settings>(LOCAL, SETTINGS_KEY)
-        .await
-        .and_then(|s| s.validated().ok())
-        .unwrap_or_default()
+    read_settings().await.unwrap_or_default()
 }
 
 pub fn settings_response(settings: Settings) -> Response {
@@ -142,7 +234,7 @@ pub async fn save_settings(new: Settings) -> Result<Response, RequestError> {
     if old.identity_differs(&new) {
         sign_out_quietly(&old).await;
     }
-    write(LOCAL, SETTINGS_KEY, &new).await?;
+    write_sealed(SETTINGS_KEY, &new).await?;
     Ok(settings_response(new))
 }
 
@@ -262,6 +354,9 @@ pub async fn sign_in(interactive: bool, login_hint: Option<String>) -> Response 
 
 async fn sign_in_inner(interactive: bool, login_hint: Option<String>) -> Result<(), ErrorDetail> {
     let settings = load_settings().await;
+    if !settings.has_server() {
+        return Err(auth_detail(&AuthError::NoServer));
+    }
     let endpoints = discover(&settings).await?;
     let redirect_uri = redirect_url().map_err(|e| {
         detail(
@@ -313,18 +408,15 @@ async fn sign_in_inner(interactive: bool, login_hint: Option<String>) -> Result<
     forget_and_revoke()
         .await
         .map_err(|e| detail("unavailable", e))?;
-    let sealed = match &tokens.refresh_token {
-        Some(refresh_token) => seal(refresh_token).await,
-        None => None,
-    };
     let grant = StoredGrant {
-        refresh_token_sealed: sealed,
+        refresh_token: tokens.refresh_token.clone(),
+        server_url: settings.server_url.clone(),
         issuer: settings.effective_issuer(),
         client_id: settings.effective_client_id().to_string(),
         token_endpoint: endpoints.token_endpoint.clone(),
         revocation_endpoint: endpoints.revocation_endpoint.clone(),
     };
-    write(LOCAL, store::GRANT_KEY, &grant)
+    write_sealed(store::GRANT_KEY, &grant)
         .await
         .map_err(|e| detail("unavailable", e))?;
     write(
@@ -333,10 +425,13 @@ async fn sign_in_inner(interactive: bool, login_hint: Option<String>) -> Result<
         &SessionTokens {
             access_token: tokens.access_token,
             issuer: grant.issuer,
+            server_url: grant.server_url,
         },
     )
     .await
-    .map_err(|e| detail("unavailable", e))
+    .map_err(|e| detail("unavailable", e))?;
+    clear_notice().await;
+    Ok(())
 }
 
 enum TokenCallError {
@@ -373,11 +468,12 @@ async fn token_call(
 
 /// A new access token from the refresh token. A refused refresh token ends the session.
 async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
-    let grant: StoredGrant = read(LOCAL, store::GRANT_KEY)
+    let grant: StoredGrant = read_grant()
         .await
-        .filter(|g: &StoredGrant| g.issuer == settings.effective_issuer())
+        .map_err(|e| auth_detail(&e))?
+        .filter(|g| g.usable_with(settings))
         .ok_or_else(|| auth_detail(&AuthError::NotSignedIn))?;
-    let Some(refresh_token) = unseal(&grant).await else {
+    let Some(refresh_token) = grant.refresh_token.clone() else {
         let _ = clear_tokens().await;
         return Err(auth_detail(&AuthError::SessionEnded));
     };
@@ -386,10 +482,10 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
         Ok(tokens) => {
             if let Some(rotated) = &tokens.refresh_token {
                 let grant = StoredGrant {
-                    refresh_token_sealed: seal(rotated).await,
+                    refresh_token: Some(rotated.clone()),
                     ..grant.clone()
                 };
-                write(LOCAL, store::GRANT_KEY, &grant)
+                write_sealed(store::GRANT_KEY, &grant)
                     .await
                     .map_err(|e| detail("unavailable", e))?;
             }
@@ -399,6 +495,7 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
                 &SessionTokens {
                     access_token: tokens.access_token.clone(),
                     issuer: grant.issuer,
+                    server_url: grant.server_url,
                 },
             )
             .await
@@ -419,7 +516,7 @@ async fn refresh(settings: &Settings) -> Result<String, ErrorDetail> {
 async fn stored_access_token(settings: &Settings) -> Option<String> {
     let session: Option<SessionTokens> = read(SESSION, store::SESSION_KEY).await;
     session
-        .filter(|s| s.issuer == settings.effective_issuer())
+        .filter(|s| s.usable_with(settings))
         .map(|s| s.access_token)
 }
 
@@ -448,11 +545,10 @@ async fn renewed_token(settings: &Settings, refused: Option<&str>) -> Result<Str
         .await
 }
 
-async fn signed_in() -> bool {
-    read::<StoredGrant>(LOCAL, store::GRANT_KEY).await.is_some()
-        || read::<SessionTokens>(SESSION, store::SESSION_KEY)
-            .await
-            .is_some()
+async fn has_session_tokens() -> bool {
+    read::<SessionTokens>(SESSION, store::SESSION_KEY)
+        .await
+        .is_some()
 }
 
 // ---- API calls ----------------------------------------------------------------------------
@@ -543,7 +639,11 @@ async fn remember_signing_key(method: ApiMethod, path: &str, body: &Value) {
 
 /// Calls the API with the user's token; on 401, refreshes (once, shared) and retries.
 async fn call(method: ApiMethod, path: &str, body: Option<Value>) -> Reply {
-    let settings = load_settings().await;
+    // Refused settings or grant end the session before any token is looked at.
+    let settings = match protected_state().await {
+        Ok((settings, _)) => settings,
+        Err(refused) => return Reply::renewal_failed(auth_detail(&refused)),
+    };
     let token = match access_token(&settings).await {
         Ok(token) => token,
         Err(error) => return Reply::renewal_failed(error),
@@ -574,12 +674,18 @@ async fn call(method: ApiMethod, path: &str, body: Option<Value>) -> Reply {
 
 /// Who is signed in, as the server sees it (`GET /api/v1/me`).
 pub async fn auth_status() -> Response {
-    if !signed_in().await {
-        return Response::AuthStatus {
-            signed_in: false,
-            me: None,
-            error: None,
-        };
+    let signed_out = |error: Option<ErrorDetail>| Response::AuthStatus {
+        signed_in: false,
+        me: None,
+        error,
+    };
+    let grant = match protected_state().await {
+        Ok((_, grant)) => grant,
+        Err(refused) => return signed_out(Some(auth_detail(&refused))),
+    };
+    if grant.is_none() && !has_session_tokens().await {
+        // Not signed in; say why if the stored state was refused since the last sign-in.
+        return signed_out(notice().await);
     }
     let reply = call(ApiMethod::Get, "/api/v1/me", None).await;
     match reply.status {
@@ -637,17 +743,16 @@ pub async fn sign_out() -> Response {
 
 async fn sign_out_quietly(_settings: &Settings) {
     let _ = forget_and_revoke().await;
+    clear_notice().await;
 }
 
 /// Forgets the stored grant and session, then revokes them at the identity provider (best
 /// effort: a refresh token that cannot be unsealed any more cannot be revoked either).
 async fn forget_and_revoke() -> Result<(), RequestError> {
-    let grant: Option<StoredGrant> = read(LOCAL, store::GRANT_KEY).await;
+    // A refused grant is not revoked: its endpoints cannot be trusted.
+    let grant = read_grant().await.ok().flatten();
     let session: Option<SessionTokens> = read(SESSION, store::SESSION_KEY).await;
-    let refresh_token = match &grant {
-        Some(grant) => unseal(grant).await,
-        None => None,
-    };
+    let refresh_token = grant.as_ref().and_then(|g| g.refresh_token.clone());
     // Clear first: a slow or unreachable identity provider must not keep tokens around.
     clear_tokens().await?;
     if let Some(grant) = grant {
@@ -658,9 +763,11 @@ async fn forget_and_revoke() -> Result<(), RequestError> {
             )];
             // Revoking the refresh token also ends its access tokens at Salesforce; revoke the
             // access token too for providers that do not.
-            let tokens = refresh_token
-                .iter()
-                .chain(session.as_ref().map(|s| &s.access_token));
+            let access_token = session
+                .as_ref()
+                .filter(|s| s.issuer == grant.issuer)
+                .map(|s| &s.access_token);
+            let tokens = refresh_token.iter().chain(access_token);
             for token in tokens {
                 let body = tokens::revocation_body(token, &grant.client_id);
                 let _ = http("POST", endpoint, &headers, Some(body), &grant.issuer).await;

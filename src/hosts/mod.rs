@@ -203,10 +203,9 @@ mod tests {
             host_of("https://acme.my.salesforce.com/00Q5g00000AbCdE"),
             Some(HostKind::SalesforceClassic)
         );
-        assert_eq!(
-            host_of("https://na1.salesforce.com/001"),
-            Some(HostKind::SalesforceClassic)
-        );
+        // Not every *.salesforce.com page: legacy instance hosts redirect to My Domain.
+        assert_eq!(host_of("https://na1.salesforce.com/001"), None);
+        assert_eq!(host_of("https://help.salesforce.com/s/"), None);
         assert_eq!(host_of("https://salesforce.com/"), None);
         assert_eq!(host_of("https://lightning.force.com/"), None);
         assert_eq!(host_of("https://evilsalesforce.com/"), None);

@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(
             record_at(
                 classic,
-                "https://na1.salesforce.com/006A0000006Vm9r/?retURL=%2Fhome"
+                "https://acme.my.salesforce.com/006A0000006Vm9r/?retURL=%2Fhome"
             ),
             Some((
                 "Opportunity".into(),

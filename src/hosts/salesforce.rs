@@ -36,7 +36,9 @@ pub(super) fn classic() -> HostSpec {
     HostSpec {
         version: SPEC_VERSION,
         host: HostKind::SalesforceClassic,
-        hostnames: list(&["*.my.salesforce.com", "*.salesforce.com"]),
+        // My Domain: every org's Classic pages are served there since enhanced domains (legacy
+        // instance hosts such as na1.salesforce.com only redirect to it).
+        hostnames: list(&["*.my.salesforce.com"]),
         markers: list(&["body.sfdcBody"]),
         compose: None,
         panel: PanelSlot {

@@ -91,6 +91,8 @@ pub fn advice_for(code: &str) -> &'static str {
         "session_ended" | "not_signed_in" | "invalid_token" | "unauthorized" => {
             "popupErrorSessionEnded"
         }
+        "stored_state_refused" => "popupErrorStateRefused",
+        "no_server" => "popupErrorNoServer",
         _ => "popupErrorOther",
     }
 }

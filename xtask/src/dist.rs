@@ -1,6 +1,11 @@
 //! `cargo xtask dist`: builds the extension into `dist/chrome/` and `dist/firefox/` (each
 //! loadable unpacked) and the store archives `dist/salespane-chrome.zip` and
-//! `dist/salespane-firefox.zip`.
+//! `dist/salespane-firefox.zip` (from `dist/store/chrome/` and `dist/store/firefox/`).
+//!
+//! The two kinds of build differ ([`Build`]): the unpacked development builds (the demo and the
+//! end-to-end tests) reach a server on this machine, so they keep the loopback host permissions
+//! and the loopback default server; the store builds carry neither (the core is built with the
+//! `store` feature, which has no default server) and are checked for it ([`check_store_archive`]).
 //!
 //! Steps, once per core module ([`CORE_MODULES`]: the background's and the pages' UI, the same
 //! crate with different features): the core for `wasm32-unknown-unknown` → `wasm-bindgen
@@ -67,14 +72,47 @@ const WASM_OPT_FEATURES: &[&str] = &[
 /// Files of `extension/` that are tooling, not part of the extension.
 const SOURCE_ONLY_SUFFIXES: &[&str] = &[".py", ".md"];
 
+/// Host permission patterns only a development build carries: the local server and sandbox.
+const LOOPBACK_HOSTS: &[&str] = &["127.0.0.1", "localhost", "[::1]"];
+/// Text of the development builds' default server (`src/settings.rs`), which must not appear
+/// in a store build's core.
+const LOOPBACK_SERVER_TEXT: &[&str] = &["http://127.0.0.1", "http://localhost", "http://[::1]"];
+
 /// Where a build put things.
 #[derive(Debug, Clone)]
 pub struct DistPaths {
     pub dist: PathBuf,
     pub chrome: PathBuf,
     pub firefox: PathBuf,
+    /// The store builds, unpacked (what the zips hold).
+    pub store_chrome: PathBuf,
+    pub store_firefox: PathBuf,
     pub chrome_zip: PathBuf,
     pub firefox_zip: PathBuf,
+}
+
+/// Which kind of build: loadable unpacked for development and tests, or for the stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    Dev,
+    Store,
+}
+
+impl Build {
+    /// Crate features added to each module's own.
+    fn features(self) -> &'static str {
+        match self {
+            Build::Dev => "",
+            Build::Store => ",store",
+        }
+    }
+
+    fn glue_dir(self, target_dir: &Path) -> PathBuf {
+        match self {
+            Build::Dev => target_dir.join("salespane-glue"),
+            Build::Store => target_dir.join("salespane-glue-store"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,48 +170,52 @@ pub fn build(release: bool) -> Result<DistPaths> {
     check_wasm_bindgen_cli(&pinned)?;
 
     let target_dir = cargo_target_dir(&root)?;
-    let glue = target_dir.join("salespane-glue");
-    recreate_dir(&glue)?;
-    for module in CORE_MODULES {
-        build_module(&root, &target_dir, &glue, module, release, &pinned)?;
-    }
-
     let manifest: Value = serde_json::from_str(
         &fs::read_to_string(root.join("manifest.json")).context("reading manifest.json")?,
     )
     .context("manifest.json is not valid JSON")?;
     let dist = root.join("dist");
     fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
-    let mut folders = Vec::new();
-    for browser in [Browser::Chrome, Browser::Firefox] {
-        let folder = dist.join(browser.name());
-        println!("dist: assembling {}", folder.display());
-        recreate_dir(&folder)?;
-        copy_tree(&root.join("extension"), &folder)?;
-        for name in CORE_MODULES.iter().flat_map(|m| [m.js(), m.wasm()]) {
-            fs::copy(glue.join(&name), folder.join(&name))
-                .with_context(|| format!("copying {name} into {}", folder.display()))?;
-        }
-        write_json(
-            &folder.join("manifest.json"),
-            &manifest_for(&manifest, browser, false),
-        )?;
-        folders.push(folder);
-    }
     let paths = DistPaths {
-        chrome: folders[0].clone(),
-        firefox: folders[1].clone(),
+        chrome: dist.join(Browser::Chrome.name()),
+        firefox: dist.join(Browser::Firefox.name()),
+        store_chrome: dist.join("store").join(Browser::Chrome.name()),
+        store_firefox: dist.join("store").join(Browser::Firefox.name()),
         chrome_zip: dist.join("salespane-chrome.zip"),
         firefox_zip: dist.join("salespane-firefox.zip"),
-        dist,
+        dist: dist.clone(),
     };
-    // The store must not see `key`: it assigns the published id itself.
-    zip_folder(
-        &paths.chrome,
-        &paths.chrome_zip,
-        Some(manifest_for(&manifest, Browser::Chrome, true)),
-    )?;
-    zip_folder(&paths.firefox, &paths.firefox_zip, None)?;
+    for build in [Build::Dev, Build::Store] {
+        let glue = build.glue_dir(&target_dir);
+        recreate_dir(&glue)?;
+        for module in CORE_MODULES {
+            build_module(&root, &target_dir, &glue, module, build, release, &pinned)?;
+        }
+        for browser in [Browser::Chrome, Browser::Firefox] {
+            let folder = match (build, browser) {
+                (Build::Dev, Browser::Chrome) => &paths.chrome,
+                (Build::Dev, Browser::Firefox) => &paths.firefox,
+                (Build::Store, Browser::Chrome) => &paths.store_chrome,
+                (Build::Store, Browser::Firefox) => &paths.store_firefox,
+            };
+            println!("dist: assembling {}", folder.display());
+            recreate_dir(folder)?;
+            copy_tree(&root.join("extension"), folder)?;
+            for name in CORE_MODULES.iter().flat_map(|m| [m.js(), m.wasm()]) {
+                fs::copy(glue.join(&name), folder.join(&name))
+                    .with_context(|| format!("copying {name} into {}", folder.display()))?;
+            }
+            write_json(
+                &folder.join("manifest.json"),
+                &manifest_for(&manifest, browser, build),
+            )?;
+        }
+    }
+    zip_folder(&paths.store_chrome, &paths.chrome_zip)?;
+    zip_folder(&paths.store_firefox, &paths.firefox_zip)?;
+    for archive in [&paths.chrome_zip, &paths.firefox_zip] {
+        check_store_archive(archive)?;
+    }
     print_sizes(&paths)?;
     Ok(paths)
 }
@@ -186,15 +228,17 @@ fn build_module(
     target_dir: &Path,
     glue: &Path,
     module: CoreModule,
+    build: Build,
     release: bool,
     pinned: &str,
 ) -> Result<()> {
     // `wasm-release` (root Cargo.toml): the release profile with panic = "abort", which keeps
     // the WASM small; the server's release build unwinds so one panic is one 500.
     let profile = if release { "wasm-release" } else { "debug" };
+    let features = format!("{}{}", module.feature, build.features());
     println!(
-        "dist: building the {} module for {WASM_TARGET} ({profile}, feature `{}`)",
-        module.name, module.feature
+        "dist: building the {} module for {WASM_TARGET} ({profile}, features `{features}`)",
+        module.name
     );
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo.current_dir(root).args([
@@ -206,7 +250,7 @@ fn build_module(
         WASM_TARGET,
         "--no-default-features",
         "--features",
-        module.feature,
+        &features,
     ]);
     if release {
         cargo.args(["--profile", profile]);
@@ -319,8 +363,9 @@ fn cargo_target_dir(root: &Path) -> Result<PathBuf> {
 }
 
 /// The manifest one browser gets. The source manifest serves both; each browser drops the
-/// keys meant for the other (and `key`, which only pins the id of an unpacked Chrome build).
-fn manifest_for(source: &Value, browser: Browser, for_store: bool) -> Value {
+/// keys meant for the other (and `key`, which only pins the id of an unpacked Chrome build);
+/// a store build also drops the loopback host permissions.
+fn manifest_for(source: &Value, browser: Browser, build: Build) -> Value {
     let mut manifest = source.clone();
     let Some(object) = manifest.as_object_mut() else {
         return manifest;
@@ -331,7 +376,8 @@ fn manifest_for(source: &Value, browser: Browser, for_store: bool) -> Value {
             if let Some(bg) = object.get_mut("background").and_then(Value::as_object_mut) {
                 bg.remove("scripts");
             }
-            if for_store {
+            if build == Build::Store {
+                // The store assigns the published id itself.
                 object.remove("key");
             }
         }
@@ -341,9 +387,144 @@ fn manifest_for(source: &Value, browser: Browser, for_store: bool) -> Value {
             if let Some(bg) = object.get_mut("background").and_then(Value::as_object_mut) {
                 bg.remove("service_worker");
             }
+            // Firefox has no dynamic resource URLs (its moz-extension:// host is already a
+            // random per-install id); `web-ext lint` flags the key.
+            if let Some(entries) = object
+                .get_mut("web_accessible_resources")
+                .and_then(Value::as_array_mut)
+            {
+                for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+                    entry.remove("use_dynamic_url");
+                }
+            }
+        }
+    }
+    if build == Build::Store {
+        if let Some(hosts) = object
+            .get_mut("host_permissions")
+            .and_then(Value::as_array_mut)
+        {
+            hosts.retain(|pattern| !pattern.as_str().is_some_and(is_loopback_pattern));
         }
     }
     manifest
+}
+
+/// `http://127.0.0.1/*` and the like: a match pattern for this machine.
+fn is_loopback_pattern(pattern: &str) -> bool {
+    let rest = pattern.split_once("://").map_or(pattern, |(_, rest)| rest);
+    LOOPBACK_HOSTS.iter().any(|host| {
+        rest.strip_prefix(host)
+            .is_some_and(|after| after.is_empty() || after.starts_with(['/', ':']))
+    })
+}
+
+/// Checks a store archive: its manifest names no loopback host, no `key`, exposes only the
+/// panel page to host pages, and covers only the Salesforce hosts actually used; its core has
+/// no loopback default server. Fails naming what is wrong.
+pub fn check_store_archive(archive: &Path) -> Result<()> {
+    let file = fs::File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .with_context(|| format!("{} is not a zip archive", archive.display()))?;
+    let mut problems = Vec::new();
+    let mut manifest_text = String::new();
+    zip.by_name("manifest.json")
+        .with_context(|| format!("{} has no manifest.json", archive.display()))?
+        .read_to_string(&mut manifest_text)?;
+    let manifest: Value = serde_json::from_str(&manifest_text)
+        .with_context(|| format!("the manifest.json of {}", archive.display()))?;
+    problems.extend(store_manifest_problems(&manifest));
+    for module in CORE_MODULES {
+        let mut bytes = Vec::new();
+        zip.by_name(&module.wasm())
+            .with_context(|| format!("{} has no {}", archive.display(), module.wasm()))?
+            .read_to_end(&mut bytes)?;
+        for text in LOOPBACK_SERVER_TEXT {
+            if bytes
+                .windows(text.len())
+                .any(|window| window == text.as_bytes())
+            {
+                problems.push(format!(
+                    "{} holds `{text}` (a development default server)",
+                    module.wasm()
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{} is not fit for a store: {}",
+            archive.display(),
+            problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// What is wrong with a store build's manifest (nothing: empty).
+fn store_manifest_problems(manifest: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let list = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if manifest.get("key").is_some() {
+        problems.push("it carries `key`".to_string());
+    }
+    let mut patterns: Vec<(String, String)> = Vec::new();
+    for field in ["host_permissions", "optional_host_permissions"] {
+        patterns.extend(
+            list(&manifest[field])
+                .into_iter()
+                .map(|p| (field.into(), p)),
+        );
+    }
+    for (i, script) in list_of(&manifest["content_scripts"]).iter().enumerate() {
+        let field = format!("content_scripts[{i}].matches");
+        patterns.extend(
+            list(&script["matches"])
+                .into_iter()
+                .map(|p| (field.clone(), p)),
+        );
+    }
+    for (i, entry) in list_of(&manifest["web_accessible_resources"])
+        .iter()
+        .enumerate()
+    {
+        let field = format!("web_accessible_resources[{i}].matches");
+        patterns.extend(
+            list(&entry["matches"])
+                .into_iter()
+                .map(|p| (field.clone(), p)),
+        );
+        let resources = list(&entry["resources"]);
+        if resources != ["panel.html"] {
+            problems.push(format!(
+                "{field}: host pages may load only panel.html, not {resources:?}"
+            ));
+        }
+    }
+    for (field, pattern) in patterns {
+        if is_loopback_pattern(&pattern) {
+            problems.push(format!("{field} names this machine: {pattern}"));
+        }
+        if pattern.contains("://*.salesforce.com") || pattern.contains("://*.force.com") {
+            problems.push(format!(
+                "{field} covers every Salesforce page: {pattern} (only Lightning and My Domain hosts are used)"
+            ));
+        }
+    }
+    problems
+}
+
+fn list_of(value: &Value) -> Vec<Value> {
+    value.as_array().cloned().unwrap_or_default()
 }
 
 fn write_json(path: &Path, value: &Value) -> Result<()> {
@@ -386,8 +567,8 @@ fn sorted_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
     Ok(entries)
 }
 
-/// Zips a folder (stable order, fixed timestamps); `manifest` replaces its manifest.json.
-fn zip_folder(folder: &Path, archive: &Path, manifest: Option<Value>) -> Result<()> {
+/// Zips a folder (stable order, fixed timestamps).
+fn zip_folder(folder: &Path, archive: &Path) -> Result<()> {
     let file =
         fs::File::create(archive).with_context(|| format!("creating {}", archive.display()))?;
     let mut zip = zip::ZipWriter::new(file);
@@ -398,18 +579,9 @@ fn zip_folder(folder: &Path, archive: &Path, manifest: Option<Value>) -> Result<
     collect_files(folder, folder, &mut files)?;
     for (relative, path) in files {
         zip.start_file(relative.as_str(), options)?;
-        match (&manifest, relative.as_str()) {
-            (Some(replacement), "manifest.json") => {
-                let mut text = serde_json::to_string_pretty(replacement)?;
-                text.push('\n');
-                zip.write_all(text.as_bytes())?;
-            }
-            _ => {
-                let mut bytes = Vec::new();
-                fs::File::open(&path)?.read_to_end(&mut bytes)?;
-                zip.write_all(&bytes)?;
-            }
-        }
+        let mut bytes = Vec::new();
+        fs::File::open(&path)?.read_to_end(&mut bytes)?;
+        zip.write_all(&bytes)?;
     }
     zip.finish()
         .with_context(|| format!("writing {}", archive.display()))?;
@@ -492,18 +664,115 @@ mod tests {
             "browser_specific_settings": {"gecko": {"id": "x@y"}},
             "background": {"service_worker": "background.js", "scripts": ["background.js"], "type": "module"}
         });
-        let chrome = manifest_for(&source, Browser::Chrome, false);
+        let chrome = manifest_for(&source, Browser::Chrome, Build::Dev);
         assert_eq!(chrome["key"], "abc");
         assert!(chrome.get("browser_specific_settings").is_none());
         assert!(chrome["background"].get("scripts").is_none());
-        assert!(manifest_for(&source, Browser::Chrome, true)
+        assert!(manifest_for(&source, Browser::Chrome, Build::Store)
             .get("key")
             .is_none());
-        let firefox = manifest_for(&source, Browser::Firefox, false);
+        let firefox = manifest_for(&source, Browser::Firefox, Build::Dev);
         assert!(firefox.get("key").is_none());
         assert_eq!(firefox["browser_specific_settings"]["gecko"]["id"], "x@y");
         assert!(firefox["background"].get("service_worker").is_none());
         assert_eq!(firefox["background"]["type"], "module");
+    }
+
+    fn source_manifest() -> Value {
+        serde_json::from_str(&fs::read_to_string(workspace_root().join("manifest.json")).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn store_manifests_carry_no_loopback_and_only_the_hosts_used() {
+        let source = source_manifest();
+        for browser in [Browser::Chrome, Browser::Firefox] {
+            let store = manifest_for(&source, browser, Build::Store);
+            assert_eq!(store_manifest_problems(&store), Vec::<String>::new());
+            let hosts = store["host_permissions"].to_string();
+            assert!(!hosts.contains("127.0.0.1") && !hosts.contains("localhost"));
+            // The development build keeps what the demo and the end-to-end tests need.
+            let dev = manifest_for(&source, browser, Build::Dev);
+            let dev_problems = store_manifest_problems(&dev);
+            assert!(
+                dev_problems
+                    .iter()
+                    .any(|p| p.contains("http://127.0.0.1/*")),
+                "{dev_problems:?}"
+            );
+            let war = &store["web_accessible_resources"][0];
+            assert_eq!(war["resources"], serde_json::json!(["panel.html"]));
+            assert_eq!(
+                war.get("use_dynamic_url").is_some(),
+                browser == Browser::Chrome,
+                "{browser:?}"
+            );
+        }
+        // What the check refuses.
+        let wide = serde_json::json!({
+            "key": "abc",
+            "host_permissions": ["https://*.salesforce.com/*", "http://localhost:8787/*"],
+            "content_scripts": [{"matches": ["http://[::1]/*"]}],
+            "web_accessible_resources": [{"resources": ["panel.html", "core_ui_bg.wasm"], "matches": []}]
+        });
+        let problems = store_manifest_problems(&wide).join("\n");
+        for expected in [
+            "`key`",
+            "every Salesforce page",
+            "http://localhost:8787/*",
+            "content_scripts[0].matches names this machine",
+            "core_ui_bg.wasm",
+        ] {
+            assert!(problems.contains(expected), "{expected} not in {problems}");
+        }
+        assert!(!is_loopback_pattern("https://localhost.example/*"));
+    }
+
+    #[test]
+    fn store_archives_are_inspected() {
+        let dir = tempdir("store-zip");
+        let folder = dir.join("store");
+        fs::create_dir_all(&folder).unwrap();
+        let manifest = manifest_for(&source_manifest(), Browser::Chrome, Build::Store);
+        write_json(&folder.join("manifest.json"), &manifest).unwrap();
+        for module in CORE_MODULES {
+            fs::write(folder.join(module.wasm()), b"\0asm core without a default").unwrap();
+        }
+        let archive = dir.join("store.zip");
+        zip_folder(&folder, &archive).unwrap();
+        check_store_archive(&archive).unwrap();
+
+        // A development core (default server on loopback) or manifest is refused.
+        fs::write(
+            folder.join(BACKGROUND_MODULE.wasm()),
+            b"\0asm ... http://127.0.0.1:8787 ...",
+        )
+        .unwrap();
+        zip_folder(&folder, &archive).unwrap();
+        let err = check_store_archive(&archive).unwrap_err().to_string();
+        assert!(
+            err.contains("core_background_bg.wasm holds `http://127.0.0.1`"),
+            "{err}"
+        );
+        for module in CORE_MODULES {
+            fs::write(folder.join(module.wasm()), b"\0asm").unwrap();
+        }
+        let dev = manifest_for(&source_manifest(), Browser::Chrome, Build::Dev);
+        write_json(&folder.join("manifest.json"), &dev).unwrap();
+        zip_folder(&folder, &archive).unwrap();
+        let err = check_store_archive(&archive).unwrap_err().to_string();
+        assert!(
+            err.contains("`key`") && err.contains("names this machine"),
+            "{err}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempdir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]

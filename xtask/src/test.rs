@@ -284,15 +284,23 @@ fn unit(root: &Path) -> Result<()> {
         ],
         &envs,
     );
-    workspace.and(release_panic)
+    // The store build's core (no default server) has tests of its own.
+    let store_core = cargo(
+        root,
+        &["test", "-p", "salespane", "--lib", "--features", "store"],
+        &[],
+    );
+    workspace.and(release_panic).and(store_core)
 }
 
 fn dist(root: &Path) -> Result<()> {
     let paths = crate::dist::build(true)?;
-    web_ext_lint(root, &paths.firefox)
+    // The unpacked build the tests load, and the store build the zip holds.
+    web_ext_lint(root, &paths.firefox)?;
+    web_ext_lint(root, &paths.store_firefox)
 }
 
-/// `web-ext lint` on the Firefox build; fails on any error (warnings are printed).
+/// `web-ext lint` on a Firefox build; fails on any error (warnings are printed).
 pub fn web_ext_lint(root: &Path, source: &Path) -> Result<()> {
     let web_ext = root.join("node_modules").join(".bin").join("web-ext");
     println!("    web-ext lint --source-dir {}", source.display());
@@ -310,7 +318,7 @@ pub fn web_ext_lint(root: &Path, source: &Path) -> Result<()> {
             )
         })?;
     if !status.success() {
-        bail!("web-ext lint found errors in dist/firefox");
+        bail!("web-ext lint found errors in {}", source.display());
     }
     Ok(())
 }

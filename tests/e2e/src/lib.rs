@@ -10,11 +10,13 @@
 //! - [`fixtures`]: the HTTPS fixture server for `tests/fixtures/<host>/`.
 //! - [`panel`]: reading what the extension's panel shows.
 //! - [`server`]: the Salespane server as a child process.
+//! - [`listener`]: a loopback HTTP listener that records what reaches it (a stand-in attacker).
 
 pub mod browser;
 pub mod env;
 pub mod error;
 pub mod fixtures;
+pub mod listener;
 pub mod panel;
 pub mod scenario;
 pub mod server;

@@ -6,9 +6,13 @@
 //! is in `storage.local` (which content scripts can read) only sealed; an expired access token is
 //! refreshed once, and calls that hit 401 together share one refresh; a new sign-in revokes the
 //! previous grant; sign-out clears both storage areas and revokes the grant; a lost sealing key
-//! signs the user out instead of breaking.
+//! signs the user out instead of breaking. And the stored sign-in state cannot be redirected:
+//! settings and grant written into `storage.local` the way a content script can are refused
+//! (nothing reaches the endpoint they name, and the user is asked to sign in again), and the
+//! access token is never sent to another server than the one it was obtained for.
 
 use salespane_e2e::fixtures::{FixtureServer, LIGHTNING};
+use salespane_e2e::listener::Listener;
 use salespane_e2e::panel::PANEL_IFRAME;
 use salespane_e2e::scenario::{ensure, open_fixture};
 use salespane_e2e::server::ServerProcess;
@@ -46,26 +50,30 @@ fn local_storage_text(browser: &Browser) -> Result<String> {
     Ok(all.to_string())
 }
 
-/// The refresh token, opened from its sealed form by an extension page (the extension's own
+/// The refresh token, opened from the sealed grant by an extension page (the extension's own
 /// origin holds the key; a content script, in the host page's origin, does not).
 fn unsealed_refresh_token(browser: &Browser) -> Result<String> {
     let grant = stored(browser, "local", "salespane.auth")?;
-    ensure(grant.get("refreshToken").is_none(), || {
-        format!("storage.local holds a plaintext refreshToken field: {grant}")
+    let fields: Vec<&String> = grant
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    ensure(fields == ["sealed"], || {
+        format!("storage.local holds the grant other than sealed whole: {grant}")
     })?;
-    let sealed = grant["refreshTokenSealed"].as_str().unwrap_or_default();
-    ensure(sealed.len() > 20, || {
-        format!("no sealed refresh token in storage.local: {grant}")
-    })?;
+    let sealed = grant["sealed"].as_str().unwrap_or_default();
     let opened = browser.execute_async(
         "const [sealed, done] = arguments;
-         salespaneBrowser.openLocal(sealed).then((t) => done({ token: t }),
+         salespaneBrowser.openLocal(sealed, 'salespane.auth').then((t) => done({ grant: JSON.parse(t) }),
            (e) => done({ openError: String(e) }));",
         vec![json!(sealed)],
     )?;
-    let token = opened["token"].as_str().unwrap_or_default().to_string();
+    let token = opened["grant"]["refreshToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     ensure(token.len() > 20 && !sealed.contains(&token), || {
-        format!("the sealed refresh token does not open: {opened}")
+        format!("the sealed grant does not open to a refresh token: {opened}")
     })?;
     let local = local_storage_text(browser)?;
     ensure(!local.contains(&token), || {
@@ -541,6 +549,193 @@ fn sign_in_shows_the_user_and_no_token_leaks(
         format!("a grant that can no longer be opened is kept: {left}")
     })?;
     Ok(())
+}
+
+/// Writes `value` at `storage.local[key]` with the browser's own API, exactly the call a
+/// content script can make (`storage.local` is open to content scripts in both browsers).
+fn content_script_write(browser: &Browser, key: &str, value: Value) -> Result<()> {
+    let done = browser.execute_async(
+        "const [key, value, done] = arguments;
+         const api = salespaneBrowser.name === 'firefox' ? browser : chrome;
+         api.storage.local.set({ [key]: value }).then(() => done('ok'), (e) => done(String(e)));",
+        vec![json!(key), value],
+    )?;
+    ensure(done == "ok", || {
+        format!("writing storage.local[{key}]: {done}")
+    })
+}
+
+fn save_settings(browser: &Browser, settings: Value) -> Result<()> {
+    let answer = send_from_page(
+        browser,
+        json!({"v":1,"type":"saveSettings","settings":settings}),
+    )?;
+    ensure(answer["type"] == "settings", || {
+        format!("saveSettings answered {answer}")
+    })
+}
+
+fn sign_in_as(browser: &Browser, user: &str) -> Result<()> {
+    let status = send_from_page(
+        browser,
+        json!({"v":1,"type":"signIn","interactive":true,"loginHint":user}),
+    )?;
+    ensure(
+        status["signedIn"] == true && status["error"].is_null(),
+        || format!("signing in answered {status}"),
+    )
+}
+
+/// An API call from the page after tampering (`what`): refused as not signed in, with `code`.
+fn me_is_refused_with(browser: &Browser, what: &str, code: &str) -> Result<()> {
+    let reply = send_from_page(
+        browser,
+        json!({"v":1,"type":"api","method":"GET","path":"/api/v1/me","body":null}),
+    )?;
+    ensure(
+        reply["status"] == 401 && reply["error"]["code"] == code,
+        || format!("after {what}, GET /api/v1/me answered {reply} (wanted 401 `{code}`)"),
+    )
+}
+
+/// The popup asks to sign in again, saying why.
+fn popup_asks_to_sign_in(browser: &Browser, code: &str) -> Result<()> {
+    browser.open_extension_page("popup.html")?;
+    wait_popup(browser, "signed-out")?;
+    let shown = problem_code(browser)?;
+    ensure(shown.as_deref() == Some(code), || {
+        format!("the popup shows problem {shown:?}, not `{code}`")
+    })
+}
+
+fn nothing_reached(listener: &Listener, after: &str) -> Result<()> {
+    let requests = listener.requests();
+    ensure(requests.is_empty(), || {
+        format!(
+            "after {after}, the tampered endpoint received {} request(s):
+{}",
+            requests.len(),
+            requests.join("\n---\n")
+        )
+    })
+}
+
+fn stored_state_cannot_be_redirected(browser: &Browser, _fixtures: &FixtureServer) -> Result<()> {
+    let server = ServerProcess::start(&["--sandbox", "--token-cache-seconds", "0"])?;
+    let attacker = Listener::start()?;
+    let issuer = format!("{}/sfdc", server.base_url());
+    let ours = json!({"serverUrl": server.base_url(), "loginHint": ADMIN});
+    browser.open_extension_page("popup.html")?;
+    save_settings(browser, ours.clone())?;
+    sign_in_as(browser, ADMIN)?;
+
+    // Nothing in storage.local says where tokens go, in clear.
+    let local = local_storage_text(browser)?;
+    for clear in [server.base_url(), "tokenEndpoint", ADMIN] {
+        ensure(!local.contains(clear), || {
+            format!("storage.local shows `{clear}` in clear: {local}")
+        })?;
+    }
+
+    // 1. The settings, pointed at the attacker's server (keeping the real issuer, so the
+    //    access token's issuer still matches).
+    content_script_write(
+        browser,
+        "salespane.settings",
+        json!({"serverUrl": attacker.base_url(), "issuer": issuer, "loginHint": ADMIN}),
+    )?;
+    me_is_refused_with(browser, "redirecting the server", "stored_state_refused")?;
+    nothing_reached(&attacker, "redirecting the server")?;
+    popup_asks_to_sign_in(browser, "stored_state_refused")?;
+    for key in ["salespane.settings", "salespane.auth"] {
+        let left = stored(browser, "local", key)?;
+        ensure(left.is_null(), || {
+            format!("the refused state kept storage.local[{key}]: {left}")
+        })?;
+    }
+
+    // 2. The grant, pointed at the attacker's token and revocation endpoints, once its access
+    //    token has expired (so the next call must refresh). Then sign-out must not revoke there.
+    save_settings(browser, ours.clone())?;
+    sign_in_as(browser, ADMIN)?;
+    let mut grant = stored(browser, "local", "salespane.auth")?;
+    if let Some(fields) = grant.as_object_mut() {
+        fields.insert(
+            "tokenEndpoint".into(),
+            json!(format!("{}/token", attacker.base_url())),
+        );
+        fields.insert(
+            "revocationEndpoint".into(),
+            json!(format!("{}/revoke", attacker.base_url())),
+        );
+    }
+    content_script_write(browser, "salespane.auth", grant)?;
+    sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
+    me_is_refused_with(browser, "redirecting the grant", "stored_state_refused")?;
+    send_from_page(browser, json!({"v":1,"type":"signOut"}))?;
+    nothing_reached(&attacker, "redirecting the grant's endpoints")?;
+
+    // 3. Sealed values altered or moved: a flipped byte, the settings' seal under the grant's
+    //    key. Both are refused.
+    for tamper in ["a flipped byte", "a moved seal"] {
+        save_settings(browser, ours.clone())?;
+        sign_in_as(browser, ADMIN)?;
+        let grant = stored(browser, "local", "salespane.auth")?;
+        let settings = stored(browser, "local", "salespane.settings")?;
+        let value = if tamper == "a flipped byte" {
+            let sealed = grant["sealed"].as_str().unwrap_or_default();
+            let flipped: String = sealed
+                .char_indices()
+                .map(|(i, c)| match (i == sealed.len() / 2, c) {
+                    (true, 'A') => 'B',
+                    (true, _) => 'A',
+                    (false, c) => c,
+                })
+                .collect();
+            json!({ "sealed": flipped })
+        } else {
+            settings
+        };
+        content_script_write(browser, "salespane.auth", value)?;
+        sandbox_post(&server, "/_sandbox/expire", json!({"all": true}))?;
+        me_is_refused_with(browser, tamper, "stored_state_refused")?;
+        popup_asks_to_sign_in(browser, "stored_state_refused")?;
+    }
+
+    // 4. A sealed value replayed: settings the user once saved for another server (naming our
+    //    issuer) come back. They open, but the access token and the grant belong to the server
+    //    they were obtained for: nothing is sent to the other one; the user signs in again.
+    save_settings(
+        browser,
+        json!({"serverUrl": attacker.base_url(), "issuer": issuer, "loginHint": ADMIN}),
+    )?;
+    let earlier = stored(browser, "local", "salespane.settings")?;
+    save_settings(browser, ours)?;
+    sign_in_as(browser, ADMIN)?;
+    content_script_write(browser, "salespane.settings", earlier)?;
+    me_is_refused_with(browser, "replaying settings", "not_signed_in")?;
+    browser.open_extension_page("popup.html")?;
+    wait_popup(browser, "signed-out")?;
+    nothing_reached(&attacker, "replaying settings for another server")?;
+    Ok(())
+}
+
+#[test]
+fn auth_storage_tamper_chromium() {
+    salespane_e2e::scenario::run(
+        BrowserKind::Chromium,
+        "auth-storage-tamper",
+        stored_state_cannot_be_redirected,
+    );
+}
+
+#[test]
+fn auth_storage_tamper_firefox() {
+    salespane_e2e::scenario::run(
+        BrowserKind::Firefox,
+        "auth-storage-tamper",
+        stored_state_cannot_be_redirected,
+    );
 }
 
 #[test]

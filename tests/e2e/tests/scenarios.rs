@@ -227,6 +227,49 @@ fn gmail_missing_hook_degrades_quietly(browser: &Browser, fixtures: &FixtureServ
     )
 }
 
+/// (7) A host page can load the panel frame and nothing else of the extension: the panel's
+/// scripts and the UI module are not web-accessible, and in Chromium the frame's URL carries the
+/// session's dynamic id, not the extension's fixed one.
+fn host_pages_reach_only_the_panel(browser: &Browser, fixtures: &FixtureServer) -> Result<()> {
+    lightning_lead_page(browser, fixtures)?;
+    let base = browser
+        .extension_base()
+        .ok_or_else(|| Error::Setup("the extension's origin is unknown".into()))?
+        .to_string();
+    let src = browser.execute(
+        "return document.querySelector(arguments[0]).src;",
+        vec![json!(LIGHTNING_PANEL)],
+    )?;
+    let src = src.as_str().unwrap_or_default();
+    ensure(src.ends_with("/panel.html"), || {
+        format!("the panel frame is {src}")
+    })?;
+    if browser.kind() == salespane_e2e::BrowserKind::Chromium {
+        ensure(!src.starts_with(&base), || {
+            format!("the panel frame uses the fixed id {base}, not a dynamic URL: {src}")
+        })?;
+    }
+    // The page's own fetch of the extension's other files (what a fingerprinting or hostile
+    // page would try) fails.
+    for file in [
+        "panel.js",
+        "core_ui.js",
+        "core_ui_bg.wasm",
+        "adapter_trusted.js",
+        "core_background_bg.wasm",
+    ] {
+        let outcome = browser.execute_async(
+            "const [url, done] = arguments;
+             fetch(url).then((r) => done('loaded ' + r.status), (e) => done('refused'));",
+            vec![json!(format!("{base}/{file}"))],
+        )?;
+        ensure(outcome == "refused", || {
+            format!("a host page fetched {base}/{file}: {outcome}")
+        })?;
+    }
+    Ok(())
+}
+
 /// The content script marks the compose root it detected (`data-salespane-compose`).
 fn compose_is_marked(browser: &Browser, compose_id: &str) -> Result<()> {
     wait::until(
@@ -282,4 +325,5 @@ in_every_browser!(
     gmail_compose,
     outlook_compose,
     gmail_missing_hook_degrades_quietly,
+    host_pages_reach_only_the_panel,
 );
