@@ -56,6 +56,8 @@ pub enum Privileged {
     ConnectCrm {
         login_hint: Option<String>,
     },
+    /// From a content script too: reads the cached user's signing key (`crate::tracking`).
+    TrackBody(crate::tracking::TrackBody),
 }
 
 /// What the router made of one message.
@@ -169,6 +171,23 @@ impl Router {
             Request::ConnectCrm { login_hint } => Privileged::ConnectCrm {
                 login_hint: login_hint.filter(|h| !h.trim().is_empty()),
             },
+            Request::TrackBody {
+                html,
+                subject,
+                to,
+                cc,
+                bcc,
+            } => {
+                let fields = [("to", to), ("cc", cc), ("bcc", bcc)];
+                return crate::tracking::route(
+                    html,
+                    subject,
+                    fields,
+                    sender,
+                    &self.extension_origin,
+                )
+                .map(Ok);
+            }
             other => return Ok(Err(other)),
         };
         if !sender.is_extension_page(&self.extension_origin) {
@@ -228,7 +247,8 @@ impl Router {
             | Request::GetSettings
             | Request::SaveSettings { .. }
             | Request::OpenPage { .. }
-            | Request::ConnectCrm { .. } => Err(RequestError::Forbidden),
+            | Request::ConnectCrm { .. }
+            | Request::TrackBody { .. } => Err(RequestError::Forbidden),
         }
     }
 

@@ -212,6 +212,11 @@ async fn clear_tokens() -> Result<(), RequestError> {
     Ok(())
 }
 
+/// The last `GET /api/v1/me` answer, with its link-signing secret (for `crate::tracking`).
+pub async fn cached_me() -> Option<Me> {
+    read(SESSION, store::ME_KEY).await
+}
+
 /// The settings in force: the sealed ones, else the defaults (a refused value is removed and
 /// the user signed out, see [`refuse`]).
 pub async fn load_settings() -> Settings {
@@ -333,7 +338,8 @@ async fn discover(settings: &Settings) -> Result<Endpoints, ErrorDetail> {
     oidc::parse_discovery(&issuer, &url, &text).map_err(|e| auth_detail(&e))
 }
 
-fn entropy<const N: usize>() -> [u8; N] {
+/// `N` random bytes from the browser (`crypto.getRandomValues`).
+pub fn entropy<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     let bytes = random_bytes(N as u32);
     out.iter_mut().zip(bytes).for_each(|(o, b)| *o = b);

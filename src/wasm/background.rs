@@ -91,6 +91,7 @@ async fn run_privileged(request: Privileged) -> Response {
         Privileged::ConnectCrm { login_hint } => {
             crate::auth::crm_link::session::connect_crm(login_hint).await
         }
+        Privileged::TrackBody(body) => crate::tracking::run(body).await,
     }
 }
 

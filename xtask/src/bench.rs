@@ -7,15 +7,17 @@
 //!   (the `salespane-bench` binary of `tests/e2e`).
 //! - `server`: requests/s and p99 of the server's authenticated read and user import, on
 //!   SQLite and PostgreSQL (see [`server`]).
+//! - `tracking`: rewrite throughput, classifier precision/recall and a short fuzz run
+//!   (see [`crate::bench_tracking`]).
 //!
-//! Options: `--skip-setup`, `--only <sizes|browser|server>` (repeatable).
+//! Options: `--skip-setup`, `--only <sizes|browser|server|tracking>` (repeatable).
 
 use crate::dist::gzip_len;
 use crate::setup;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-const PARTS: [&str; 3] = ["sizes", "browser", "server"];
+const PARTS: [&str; 4] = ["sizes", "browser", "server", "tracking"];
 
 pub fn run(args: &[String]) -> Result<()> {
     let mut skip_setup = false;
@@ -87,6 +89,13 @@ pub fn run(args: &[String]) -> Result<()> {
         if let Err(err) = server(&root) {
             println!("  server: {err:#}");
             failures.push("server");
+        }
+    }
+    if wanted("tracking") {
+        println!("\n==> tracking");
+        if let Err(err) = crate::bench_tracking::run(&root) {
+            println!("  tracking: {err:#}");
+            failures.push("tracking");
         }
     }
     if !failures.is_empty() {
