@@ -240,6 +240,26 @@ both_backends! {
         let me = server.get("/api/v1/me", &nora).await;
         assert_eq!(me.body["crm_owner"], json!({"crm_user_id": crm_id(seed::ACME_NO_API), "via": "team_sync"}));
     }
+    async fn a_colleague_link_made_before_the_fix_is_not_written_as(server) {
+        let admin = server.token_for(seed::ACME_ADMIN).await;
+        import(&server, &admin, &[seed::ACME_SELLER, seed::ACME_REP]).await;
+        let sam = server.token_for(seed::ACME_SELLER).await;
+        assert_eq!(connect(&server, &sam, seed::ACME_SELLER).await.status, StatusCode::OK);
+        // What the old flow allowed: Sam's connection and CRM link are Sara's.
+        let pool = pool(&server).await;
+        let sara_id = crm_id(seed::ACME_REP);
+        sqlx::query("UPDATE users SET crm_user_id = NULL WHERE crm_user_id = $1").bind(&sara_id).execute(&pool).await.unwrap();
+        for table in ["users", "crm_connections"] {
+            let column = if table == "users" { "email" } else { "crm_username" };
+            sqlx::query(&format!("UPDATE {table} SET crm_user_id = $1 WHERE {column} = $2")).bind(&sara_id).bind(seed::ACME_SELLER).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        // Sam signs in as himself with this org: his activity is written as him, never as Sara.
+        let me = server.get("/api/v1/me", &sam).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        assert_eq!(me.body["crm_owner"], json!({"crm_user_id": crm_id(seed::ACME_SELLER), "via": "team_sync"}));
+    }
+
     async fn sealed_tokens_work_only_in_their_own_row(server) {
         let admin = server.token_for(seed::ACME_ADMIN).await;
         import(&server, &admin, &[seed::ACME_SELLER]).await;

@@ -306,3 +306,45 @@ async fn sqlite_sandbox_mode_leaves_real_connections_alone() {
 async fn postgres_sandbox_mode_leaves_real_connections_alone() {
     sandbox_mode_leaves_real_connections_alone(Backend::Postgres).await;
 }
+
+/// Calls to the identity provider are capped: with one allowed at a time, four slow checks
+/// take four times as long as one.
+async fn identity_provider_calls_are_capped(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--idp-max-concurrent-calls", "1"]).await;
+    // Discovery first, so only the userinfo calls are timed.
+    let _ = server.get("/api/v1/me", "warm-up-token").await;
+    let fault = server
+        .http
+        .post(format!("{}/_sandbox/faults", server.sandbox))
+        .json(&json!({"path_contains": "oauth2/userinfo", "delay_ms": 400, "times": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert!(fault.status().is_success());
+    let started = std::time::Instant::now();
+    let server = &server;
+    let replies = futures::future::join_all((0..4).map(|i| async move {
+        server
+            .get("/api/v1/me", &format!("slow-bad-token-{i}"))
+            .await
+    }))
+    .await;
+    let elapsed = started.elapsed();
+    for reply in replies {
+        assert_eq!(reply.code(), "invalid_token", "{}", reply.text);
+    }
+    assert!(
+        elapsed >= std::time::Duration::from_millis(1500),
+        "four 400 ms checks ran side by side in {elapsed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_identity_provider_calls_are_capped() {
+    identity_provider_calls_are_capped(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_identity_provider_calls_are_capped() {
+    identity_provider_calls_are_capped(Backend::Postgres).await;
+}

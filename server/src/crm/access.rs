@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use salespane_api::me::OwnerVia;
+use salespane_api::sfid::SfId;
 use salespane_crm::{CrmError, CrmHttp, SalesforceOAuth, SalesforceSession, SessionTokens};
 use sqlx::Row;
 use std::time::Duration;
@@ -320,9 +321,23 @@ pub async fn owner_mapping(
     account_id: &str,
     user_id: &str,
 ) -> Result<Option<OwnerMapping>, ApiError> {
+    let person = sqlx::query(
+        "SELECT u.crm_user_id, u.idp_subject, a.idp_org_id FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1 AND u.account_id = $2",
+    )
+    .bind(user_id)
+    .bind(account_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let user_crm_id = whom_to_write_as(
+        person.try_get("crm_user_id")?,
+        person.try_get("idp_subject")?,
+        &person.try_get::<String, _>("idp_org_id")?,
+    );
     let personal = sqlx::query(
-        "SELECT c.id, c.crm_user_id, u.crm_user_id AS user_crm_id FROM crm_connections c JOIN users u ON u.id = c.user_id \
-         WHERE c.account_id = $1 AND c.user_id = $2 AND c.status = 'active' AND c.api_enabled = 1",
+        "SELECT id, crm_user_id FROM crm_connections WHERE account_id = $1 AND user_id = $2 AND status = 'active' AND api_enabled = 1",
     )
     .bind(account_id)
     .bind(user_id)
@@ -330,7 +345,6 @@ pub async fn owner_mapping(
     .await?;
     if let Some(row) = personal {
         let crm_user_id: String = row.try_get("crm_user_id")?;
-        let user_crm_id: Option<String> = row.try_get("user_crm_id")?;
         // A connection of another Salesforce user than the one this person is (not
         // confirmed as theirs) is not used to write as them.
         if user_crm_id.as_deref() == Some(crm_user_id.as_str()) {
@@ -342,24 +356,40 @@ pub async fn owner_mapping(
         }
     }
     let team = sqlx::query(
-        "SELECT c.id, c.crm_user_id, (SELECT u.crm_user_id FROM users u WHERE u.id = $2 AND u.account_id = $1) AS user_crm_id \
-         FROM accounts a JOIN crm_connections c ON c.id = a.team_sync_connection_id AND c.account_id = a.id \
+        "SELECT c.id, c.crm_user_id FROM accounts a JOIN crm_connections c ON c.id = a.team_sync_connection_id AND c.account_id = a.id \
          WHERE a.id = $1 AND c.status = 'active'",
     )
     .bind(account_id)
-    .bind(user_id)
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = team else {
         return Ok(None);
     };
     let team_user: String = row.try_get("crm_user_id")?;
-    let user_crm_id: Option<String> = row.try_get("user_crm_id")?;
     Ok(Some(OwnerMapping {
         crm_user_id: user_crm_id.unwrap_or(team_user),
         via: OwnerVia::TeamSync,
         connection_id: row.try_get("id")?,
     }))
+}
+
+/// The Salesforce user a person's activity is written as. In an account that signs in with
+/// its Salesforce org, the person *is* the Salesforce user they signed in as, whatever a CRM
+/// user link says (one made before colleagues' grants were refused may point at someone else).
+fn whom_to_write_as(
+    crm_user_id: Option<String>,
+    idp_subject: Option<String>,
+    account_org_id: &str,
+) -> Option<String> {
+    let salesforce_org = SfId::parse(account_org_id).is_ok_and(|org| org.key_prefix() == "00D");
+    let signed_in_as = idp_subject
+        .as_deref()
+        .and_then(|s| SfId::parse(s).ok())
+        .filter(|user| salesforce_org && user.key_prefix() == "005");
+    match signed_in_as {
+        Some(me) => Some(me.as_str().to_string()),
+        None => crm_user_id,
+    }
 }
 
 /// Like [`owner_mapping`], but `crm_not_connected` (409) when there is no way to write.
