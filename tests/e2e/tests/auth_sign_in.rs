@@ -114,6 +114,23 @@ fn wait_popup(browser: &Browser, want: &str) -> Result<()> {
     })
 }
 
+/// Reloads the popup and waits for the NEW document to show `want` (the old one may show the
+/// same state until the reload lands, and its buttons then go stale under a click).
+fn reload_popup(browser: &Browser, want: &str) -> Result<()> {
+    browser.execute(
+        "document.documentElement.setAttribute('data-before-reload', ''); location.reload();",
+        vec![],
+    )?;
+    wait::until("the popup to reload", TIMEOUT, || {
+        let old = browser.execute(
+            "return document.documentElement.hasAttribute('data-before-reload');",
+            vec![],
+        )?;
+        Ok((old == false).then_some(()))
+    })?;
+    wait_popup(browser, want)
+}
+
 fn click(browser: &Browser, css: &str) -> Result<()> {
     let element = wait::until(&format!("{css} to appear"), TIMEOUT, || browser.find(css))?;
     browser.click(&element)
@@ -503,8 +520,7 @@ fn sign_in_shows_the_user_and_no_token_leaks(
     let refresh = second_refresh;
 
     // 7. Sign-out: both storage areas are cleared and the grant is revoked.
-    browser.execute("location.reload();", vec![])?;
-    wait_popup(browser, "signed-in")?;
+    reload_popup(browser, "signed-in")?;
     click(browser, "[data-testid=sign-out]")?;
     wait_popup(browser, "signed-out")?;
     for (area, key) in [
@@ -538,8 +554,7 @@ fn sign_in_shows_the_user_and_no_token_leaks(
     ensure(wiped == "deleted", || {
         format!("wiping the sealing key: {wiped}")
     })?;
-    browser.execute("location.reload();", vec![])?;
-    wait_popup(browser, "signed-out")?;
+    reload_popup(browser, "signed-out")?;
     let code = problem_code(browser)?;
     ensure(code.as_deref() == Some("session_ended"), || {
         format!("a lost sealing key shows problem {code:?}")
