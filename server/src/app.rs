@@ -34,6 +34,7 @@ pub struct AppInner {
     pub crm_http: salespane_crm::CrmHttp,
     /// Cancelled when the server shuts down: background workers finish their step and stop.
     pub shutdown: CancellationToken,
+    pub tracking: crate::tracking::Tracking,
 }
 
 impl Deref for AppState {
@@ -60,6 +61,7 @@ impl AppState {
             settings.trusted_issuers.clone(),
             Duration::from_secs(settings.token_cache_seconds),
         );
+        let tracking = crate::tracking::Tracking::new(&settings.tracking)?;
         Ok(AppState(Arc::new(AppInner {
             db,
             settings,
@@ -68,6 +70,7 @@ impl AppState {
             http,
             crm_http,
             shutdown: CancellationToken::new(),
+            tracking,
         })))
     }
 }
@@ -85,6 +88,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::provisioning::teams::routes())
         .merge(crate::provisioning::autosync::routes())
         .merge(crate::scim::routes())
+        .merge(crate::tracking::routes())
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {

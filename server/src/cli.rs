@@ -70,7 +70,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     if state.settings.sandbox {
         crate::crm::sandbox_mode::seed_accounts(&state).await?;
     }
-    let workers = crate::provisioning::autosync::spawn_workers(&state);
+    let mut workers = crate::provisioning::autosync::spawn_workers(&state);
+    workers.extend(crate::tracking::start(&state)?);
     let router = app::router(state.clone());
     if state.settings.sandbox {
         crate::crm::link::connect_sandbox_team_sync(&state, router.clone()).await;
@@ -85,7 +86,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     tracing::info!(%bound, database = %crate::db::redact(&args.database), "serving");
 
     let shutdown = state.shutdown.clone();
-    axum::serve(listener, router)
+    // The peer address reaches handlers (tracking hits, behind --trusted-proxy).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing requests in flight");

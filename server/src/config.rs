@@ -143,6 +143,9 @@ pub struct ServerArgs {
     )]
     pub autosync_interval_seconds: u64,
 
+    #[command(flatten)]
+    pub tracking: crate::tracking::config::TrackingArgs,
+
     /// Log format.
     #[arg(long, env = "SALESPANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -180,6 +183,7 @@ pub struct Settings {
     pub token_cache_seconds: u64,
     pub upstream_timeout_seconds: u64,
     pub autosync_interval_seconds: u64,
+    pub tracking: crate::tracking::config::TrackingSettings,
 }
 
 impl ServerArgs {
@@ -223,6 +227,7 @@ impl ServerArgs {
             token_cache_seconds: self.token_cache_seconds,
             upstream_timeout_seconds: self.upstream_timeout_seconds,
             autosync_interval_seconds: self.autosync_interval_seconds,
+            tracking: self.tracking.settings(&self.database),
         }
     }
 

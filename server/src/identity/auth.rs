@@ -79,7 +79,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let identity = state.identity.verify(issuer.as_deref(), token).await?;
-        resolve_user(state, identity).await
+        let user = resolve_user(state, identity).await?;
+        crate::tracking::sender_seen::note(state, &user.account_id, &user.user_id, parts);
+        Ok(user)
     }
 }
 

@@ -138,3 +138,31 @@ fn new_key() -> SigningKey {
         created_at: now_ms(),
     }
 }
+
+/// A key as the hit path needs it: found by its id alone (the link names it), which tells
+/// the account and the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOwner {
+    pub id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub secret: String,
+}
+
+/// Any key by id, live or retired, with its account and user.
+pub async fn find_by_id(state: &AppState, key_id: &str) -> Result<Option<KeyOwner>, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, account_id, user_id, secret_sealed FROM signing_keys WHERE id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let sealed: String = row.try_get("secret_sealed")?;
+    Ok(Some(KeyOwner {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        user_id: row.try_get("user_id")?,
+        secret: state.secrets.open(&sealed).map_err(ApiError::internal)?,
+    }))
+}
