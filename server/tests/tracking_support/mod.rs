@@ -209,3 +209,84 @@ pub async fn events_when(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A real SMTP server on loopback (aiosmtpd) delivering into a Maildir.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+    pub maildir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let maildir = std::env::temp_dir().join(format!("salespane-maildir-{}", new_message_id()));
+        let python = std::env::var("SALESPANE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let child = std::process::Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start aiosmtpd with {python} (pip install aiosmtpd==1.4.6): {e}"));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port} (is it installed? pip install aiosmtpd==1.4.6)");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        SmtpServer { child, port, maildir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The delivered messages (raw), once there are `count`.
+    pub async fn delivered(&self, count: usize) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut found: Vec<(std::time::SystemTime, Vec<u8>)> = std::fs::read_dir(self.maildir.join("new"))
+                .map(|dir| {
+                    dir.filter_map(|e| e.ok())
+                        .filter_map(|e| {
+                            let modified = e.metadata().ok()?.modified().ok()?;
+                            Some((modified, std::fs::read(e.path()).ok()?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if found.len() >= count {
+                found.sort_by_key(|(t, _)| *t);
+                return found.into_iter().map(|(_, m)| m).collect();
+            }
+            assert!(Instant::now() < deadline, "expected {count} delivered messages, have {}", found.len());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+/// The `href` values of the HTML's anchors and the `src` of its images, in order (a test's
+/// reading of our own output; the rewriter itself uses a real HTML tokenizer).
+pub fn attribute_values(html: &str, attribute: &str) -> Vec<String> {
+    let needle = format!("{attribute}=\"");
+    let mut values = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&needle) {
+        rest = &rest[at + needle.len()..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        values.push(rest[..end].replace("&amp;", "&"));
+        rest = &rest[end..];
+    }
+    values
+}
