@@ -1,0 +1,8 @@
+//! Tracked mail, one implementation for the extension's background (compiled to WASM) and the
+//! server (native): no tokio, no file system or network in the default build.
+//!
+//! - [`pixel`]: the 43-byte transparent GIF the open pixel answers.
+//! - [`link`]: signed pixel and click URLs, parsing and verifying them, message ids.
+
+pub mod link;
+pub mod pixel;
