@@ -23,6 +23,8 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
+                    #[allow(unused_imports)]
+                    use super::PROXY;
                     super::$name(super::TestServer::start_with(super::Backend::Sqlite, $args).await).await
                 }
             )*
@@ -31,6 +33,8 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
+                    #[allow(unused_imports)]
+                    use super::PROXY;
                     super::$name(super::TestServer::start_with(super::Backend::Postgres, $args).await).await
                 }
             )*

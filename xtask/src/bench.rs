@@ -8,14 +8,16 @@
 //! - `server`: requests/s and p99 of the server's authenticated read and user import, on
 //!   SQLite and PostgreSQL (see [`server`]).
 //!
-//! Options: `--skip-setup`, `--only <sizes|browser|server>` (repeatable).
+//! - `hits`: tracking hits recorded per second and p99 against nginx (see `bench_hits`).
+//!
+//! Options: `--skip-setup`, `--only <sizes|browser|server|hits>` (repeatable).
 
 use crate::dist::gzip_len;
 use crate::setup;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-const PARTS: [&str; 3] = ["sizes", "browser", "server"];
+const PARTS: [&str; 4] = ["sizes", "browser", "server", "hits"];
 
 pub fn run(args: &[String]) -> Result<()> {
     let mut skip_setup = false;
@@ -86,6 +88,13 @@ pub fn run(args: &[String]) -> Result<()> {
         if let Err(err) = server(&root) {
             println!("  server: {err:#}");
             failures.push("server");
+        }
+    }
+    if wanted("hits") {
+        println!("\n==> tracking hits");
+        if let Err(err) = crate::bench_hits::run(&root) {
+            println!("  hits: {err:#}");
+            failures.push("hits");
         }
     }
     if !failures.is_empty() {

@@ -9,6 +9,7 @@
 //! - `bench`: the benchmarks behind the budgets in DESIGN.md §7.
 
 mod bench;
+mod bench_hits;
 mod demo;
 mod dist;
 mod setup;

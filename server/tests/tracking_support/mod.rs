@@ -87,7 +87,10 @@ pub fn with_param(url: &str, name: &str, value: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("url");
     let pairs: Vec<(String, String)> = parsed
         .query_pairs()
-        .map(|(k, v)| (k.into_owned(), if k == name { value.to_string() } else { v.into_owned() }))
+        .map(|(k, v)| {
+            let v = if k == name { value.to_string() } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
         .collect();
     parsed.query_pairs_mut().clear().extend_pairs(pairs);
     parsed.to_string()
