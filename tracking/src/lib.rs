@@ -3,6 +3,9 @@
 //!
 //! - [`pixel`]: the 43-byte transparent GIF the open pixel answers.
 //! - [`link`]: signed pixel and click URLs, parsing and verifying them, message ids.
+//! - [`rewrite`]: the tracked body (links rewritten, pixel added, everything else kept).
 
+mod href;
 pub mod link;
 pub mod pixel;
+pub mod rewrite;

@@ -144,19 +144,81 @@ pub fn signed_bytes(
     out
 }
 
-fn mac(secret: &[u8], bytes: &[u8]) -> HmacSha256 {
-    // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match HmacSha256::new_from_slice(secret) {
+fn keyed(secret: &[u8]) -> HmacSha256 {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    match HmacSha256::new_from_slice(secret) {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac(),
-    };
-    mac.update(bytes);
-    mac
+    }
 }
 
 #[cold]
 fn unreachable_hmac() -> ! {
     unreachable!("HMAC-SHA256 accepts keys of every length")
+}
+
+/// Signs many links under one key: the HMAC key schedule is computed once (a body with
+/// hundreds of links would otherwise redo it for each).
+#[derive(Clone)]
+pub struct Signer<'a> {
+    key_id: &'a str,
+    mac: HmacSha256,
+}
+
+impl<'a> Signer<'a> {
+    pub fn new(key: &LinkKey<'a>) -> Signer<'a> {
+        Signer {
+            key_id: key.id,
+            mac: keyed(key.secret),
+        }
+    }
+
+    /// The signature of one link, base64url without padding.
+    pub fn sign(
+        &self,
+        kind: LinkKind,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(&signed_bytes(
+            kind,
+            message_id,
+            link_index,
+            destination,
+            self.key_id,
+        ));
+        let tag = mac.finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES])
+    }
+
+    /// See [`pixel_url`].
+    pub fn pixel_url(&self, base: &str, message_id: &str) -> String {
+        let sig = self.sign(LinkKind::Open, message_id, 0, "");
+        format!(
+            "{}/t/o/{message_id}.gif?k={}&s={sig}",
+            base_of(base),
+            encode_component(self.key_id)
+        )
+    }
+
+    /// See [`click_url`].
+    pub fn click_url(
+        &self,
+        base: &str,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) -> String {
+        let sig = self.sign(LinkKind::Click, message_id, link_index, destination);
+        format!(
+            "{}/t/c/{message_id}/{link_index}?u={}&k={}&s={sig}",
+            base_of(base),
+            encode_component(destination),
+            encode_component(self.key_id)
+        )
+    }
 }
 
 /// The signature of one link, base64url without padding.
@@ -168,13 +230,7 @@ pub fn sign(
     destination: &str,
     key_id: &str,
 ) -> String {
-    let tag = mac(
-        secret,
-        &signed_bytes(kind, message_id, link_index, destination, key_id),
-    )
-    .finalize()
-    .into_bytes();
-    URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES])
+    Signer::new(&LinkKey { id: key_id, secret }).sign(kind, message_id, link_index, destination)
 }
 
 fn encode_component(value: &str) -> String {
@@ -187,12 +243,7 @@ fn base_of(base: &str) -> &str {
 
 /// The open pixel's URL: `{base}/t/o/{message_id}.gif?k={key_id}&s={sig}`.
 pub fn pixel_url(base: &str, message_id: &str, key: &LinkKey) -> String {
-    let sig = sign(key.secret, LinkKind::Open, message_id, 0, "", key.id);
-    format!(
-        "{}/t/o/{message_id}.gif?k={}&s={sig}",
-        base_of(base),
-        encode_component(key.id)
-    )
+    Signer::new(key).pixel_url(base, message_id)
 }
 
 /// A click link's URL:
@@ -205,20 +256,7 @@ pub fn click_url(
     destination: &str,
     key: &LinkKey,
 ) -> String {
-    let sig = sign(
-        key.secret,
-        LinkKind::Click,
-        message_id,
-        link_index,
-        destination,
-        key.id,
-    );
-    format!(
-        "{}/t/c/{message_id}/{link_index}?u={}&k={}&s={sig}",
-        base_of(base),
-        encode_component(destination),
-        encode_component(key.id)
-    )
+    Signer::new(key).click_url(base, message_id, link_index, destination)
 }
 
 /// A request to the tracking host, parsed but not yet verified (see [`TrackedRequest::verify`]).
@@ -286,12 +324,16 @@ impl TrackedRequest {
             ),
         };
         let given = decode_sig(sig)?;
-        mac(
-            secret,
-            &signed_bytes(kind, message_id, link_index, destination, key_id),
-        )
-        .verify_truncated_left(&given)
-        .map_err(|_| LinkError::BadSignature)
+        let mut mac = keyed(secret);
+        mac.update(&signed_bytes(
+            kind,
+            message_id,
+            link_index,
+            destination,
+            key_id,
+        ));
+        mac.verify_truncated_left(&given)
+            .map_err(|_| LinkError::BadSignature)
     }
 }
 
