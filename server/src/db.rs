@@ -24,7 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scim_autosync",
         include_str!("../migrations/0003_scim_autosync.sql"),
     ),
-    (6, "tracking", include_str!("../migrations/0006_tracking.sql")),
+    (
+        6,
+        "tracking",
+        include_str!("../migrations/0006_tracking.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

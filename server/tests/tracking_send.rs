@@ -17,8 +17,15 @@ async fn run(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let server = TestServer::start_with(backend, &["--smtp-url", &smtp.url()]).await;
     let token = server.token_for(seed::ACME_ADMIN).await;
-    let signature = "<p>Ada Admin, Acme<br><a href=\"https://acme.example/about\">acme.example</a></p>";
-    let saved = server.put("/api/v1/me/profile", &token, json!({"signature": signature})).await;
+    let signature =
+        "<p>Ada Admin, Acme<br><a href=\"https://acme.example/about\">acme.example</a></p>";
+    let saved = server
+        .put(
+            "/api/v1/me/profile",
+            &token,
+            json!({"signature": signature}),
+        )
+        .await;
     assert_eq!(saved.status, 200, "{}", saved.text);
 
     let offer = "https://northwind.example/offer?id=7&ref=mail";
@@ -39,18 +46,35 @@ async fn run(backend: Backend) {
     assert_eq!(sent.body["source"], "server");
     assert_eq!(sent.body["tracked"], true);
     assert_eq!(sent.body["links"][0]["destination"], offer);
-    assert_eq!(sent.body["links"][1]["destination"], "https://acme.example/about", "the signature's link too");
+    assert_eq!(
+        sent.body["links"][1]["destination"], "https://acme.example/about",
+        "the signature's link too"
+    );
 
     let delivered = smtp.delivered(1).await;
     let mail = mailparse::parse_mail(&delivered[0]).expect("MIME parses");
     let from = mail.headers.get_first_value("From").expect("From");
     assert!(from.contains("ada.admin@acme.example"), "{from}");
     assert!(from.contains("Ada"), "sent with the user's name: {from}");
-    assert!(mail.headers.get_first_value("To").unwrap().contains(seed::LEAD_JANE_EMAIL));
-    assert!(mail.headers.get_first_value("Cc").unwrap().contains(seed::CONTACT_MARIA_EMAIL));
-    assert_eq!(mail.headers.get_first_value("Subject").unwrap(), "Our offer");
+    assert!(mail
+        .headers
+        .get_first_value("To")
+        .unwrap()
+        .contains(seed::LEAD_JANE_EMAIL));
+    assert!(mail
+        .headers
+        .get_first_value("Cc")
+        .unwrap()
+        .contains(seed::CONTACT_MARIA_EMAIL));
+    assert_eq!(
+        mail.headers.get_first_value("Subject").unwrap(),
+        "Our offer"
+    );
     let body = mail.get_body().expect("body decodes");
-    assert!(body.contains("Ada Admin, Acme"), "the signature is appended: {body}");
+    assert!(
+        body.contains("Ada Admin, Acme"),
+        "the signature is appended: {body}"
+    );
     let hrefs = attribute_values(&body, "href");
     assert_eq!(hrefs.len(), 4, "{hrefs:?}");
     let tracked_prefix = format!("{}/t/c/{id}/", server.base);
@@ -68,12 +92,20 @@ async fn run(backend: Backend) {
     let probe = fetch(&server, &hrefs[0], Fetcher::Scanner, None).await;
     assert_eq!(probe.status, 302);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(fetch(&server, &pixel, Fetcher::GoogleImageProxy, None).await.status, 200);
+    assert_eq!(
+        fetch(&server, &pixel, Fetcher::GoogleImageProxy, None)
+            .await
+            .status,
+        200
+    );
     tokio::time::sleep(Duration::from_millis(20)).await;
     let click = fetch(&server, &hrefs[0], Fetcher::Browser, None).await;
     assert_eq!(click.status, 302);
     let events = events_when(&server, &token, &id, 3).await;
-    let classes: Vec<&str> = events.iter().map(|e| e["class"].as_str().unwrap()).collect();
+    let classes: Vec<&str> = events
+        .iter()
+        .map(|e| e["class"].as_str().unwrap())
+        .collect();
     assert_eq!(classes[0], "security_scanner", "{events:#?}");
     assert_eq!(events[0]["counted"], false);
     assert_eq!(classes[1], "image_proxy", "{events:#?}");
@@ -94,11 +126,20 @@ async fn run(backend: Backend) {
     for raw in &delivered[1..] {
         let body = mailparse::parse_mail(raw).unwrap().get_body().unwrap();
         assert!(!body.contains("/t/"), "untracked: {body}");
-        assert!(body.contains("href=\"https://northwind.example/\""), "{body}");
+        assert!(
+            body.contains("href=\"https://northwind.example/\""),
+            "{body}"
+        );
     }
 
     // Bad input and no relay.
-    let bad = server.post("/api/v1/messages/send", &token, json!({"to": ["nobody"], "subject": "x", "html": "x"})).await;
+    let bad = server
+        .post(
+            "/api/v1/messages/send",
+            &token,
+            json!({"to": ["nobody"], "subject": "x", "html": "x"}),
+        )
+        .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
     let list = server.get("/api/v1/messages", &token).await;
     assert_eq!(list.body["total"], 3);
@@ -108,7 +149,11 @@ async fn without_relay(backend: Backend) {
     let server = TestServer::start(backend).await;
     let token = server.token_for(seed::ACME_ADMIN).await;
     let reply = server
-        .post("/api/v1/messages/send", &token, json!({"to": [seed::LEAD_JANE_EMAIL], "subject": "x", "html": "<p>x</p>"}))
+        .post(
+            "/api/v1/messages/send",
+            &token,
+            json!({"to": [seed::LEAD_JANE_EMAIL], "subject": "x", "html": "<p>x</p>"}),
+        )
         .await;
     assert_eq!(reply.status, 503, "{}", reply.text);
     assert_eq!(reply.code(), "smtp_not_configured");

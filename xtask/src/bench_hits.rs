@@ -75,9 +75,17 @@ fn measure(root: &Path, dir: &Path) -> Result<()> {
     println!("  | load | server | rate | p50 | p99 |");
     println!("  | --- | --- | --- | --- | --- |");
     for (load, name, r) in [
-        ("max, 64 connections", "salespane (hits written ahead)", &ours_max),
+        (
+            "max, 64 connections",
+            "salespane (hits written ahead)",
+            &ours_max,
+        ),
         ("max, 64 connections", "nginx (static GIF)", &nginx_max),
-        ("paced ~2,000/s", "salespane (hits written ahead)", &ours_paced),
+        (
+            "paced ~2,000/s",
+            "salespane (hits written ahead)",
+            &ours_paced,
+        ),
         ("paced ~2,000/s", "nginx (static GIF)", &nginx_paced),
     ] {
         println!(
@@ -127,7 +135,10 @@ fn start_server(root: &Path, dir: &Path) -> Result<(Running, String)> {
         .arg(format!("sqlite://{}/bench.db", dir.display()))
         .arg("--data-dir")
         .arg(dir)
-        .env("SALESPANE_SECRET_KEY", "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
+        .env(
+            "SALESPANE_SECRET_KEY",
+            "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=",
+        )
         .env("SALESPANE_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
@@ -172,8 +183,10 @@ fn signed_pixel(base: &str) -> Result<String> {
     let message_id = salespane_tracking::link::new_message_id(*b"bench-hits-00001");
     ureq::post(&format!("{base}/api/v1/messages"))
         .set("Authorization", &format!("Bearer {token}"))
-        .send_json(json!({"id": message_id, "to": ["jane.prospect@northwind.example"],
-            "subject": "Bench", "sent_at": "2026-01-01T00:00:00Z"}))?;
+        .send_json(
+            json!({"id": message_id, "to": ["jane.prospect@northwind.example"],
+            "subject": "Bench", "sent_at": "2026-01-01T00:00:00Z"}),
+        )?;
     Ok(salespane_tracking::link::pixel_url(
         tracking_base,
         &message_id,
@@ -213,7 +226,10 @@ fn start_nginx(dir: &Path) -> Result<(Running, String)> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while ureq::get(&url).call().is_err() {
         if Instant::now() > deadline {
-            bail!("nginx did not answer on {url}; see {}/nginx-error.log", dir.display());
+            bail!(
+                "nginx did not answer on {url}; see {}/nginx-error.log",
+                dir.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -237,13 +253,19 @@ fn wrk(url: &str, connections: u32, delay_ms: Option<u32>, dir: &Path) -> Result
     ]);
     if let Some(delay) = delay_ms {
         let script = dir.join("paced.lua");
-        std::fs::write(&script, format!("function delay()\n  return {delay}\nend\n"))?;
+        std::fs::write(
+            &script,
+            format!("function delay()\n  return {delay}\nend\n"),
+        )?;
         command.arg("-s").arg(script);
     }
     let output = command.arg(url).output().context("running wrk")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
-        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     if text.contains("Non-2xx") {
         bail!("some hits were not answered with 200:\n{text}");

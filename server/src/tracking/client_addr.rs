@@ -89,7 +89,10 @@ mod tests {
     #[test]
     fn forwarded_for_is_ignored_without_a_trusted_peer() {
         let h = headers(&["203.0.113.9"]);
-        assert_eq!(client_ip(Some(ip("198.51.100.1")), &h, &[]), ip("198.51.100.1"));
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.1")), &h, &[]),
+            ip("198.51.100.1")
+        );
         let trusted = ["10.0.0.0/8".parse().unwrap()];
         assert_eq!(
             client_ip(Some(ip("198.51.100.1")), &h, &trusted),
@@ -102,17 +105,33 @@ mod tests {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         // The client claims 1.1.1.1; the edge proxy saw 203.0.113.9; an inner proxy 10.1.1.1.
         let h = headers(&["1.1.1.1, 203.0.113.9", "10.1.1.1"]);
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), &h, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), &h, &trusted),
+            ip("203.0.113.9")
+        );
         let h = headers(&["[2001:db8::7]:443"]);
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), &h, &trusted), ip("2001:db8::7"));
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), &h, &trusted),
+            ip("2001:db8::7")
+        );
         // Only trusted hops: the left-most of them.
         let h = headers(&["10.9.9.9"]);
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), &h, &trusted), ip("10.9.9.9"));
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.2")), &h, &trusted),
+            ip("10.9.9.9")
+        );
         // Garbage stops the walk at the last trusted hop.
         let h = headers(&["nonsense, 10.3.3.3"]);
-        assert_eq!(client_ip(Some(ip("10.0.0.2")), &h, &trusted), ip("10.3.3.3"));
         assert_eq!(
-            client_ip(Some(ip("::ffff:10.0.0.2")), &headers(&["192.0.2.5"]), &trusted),
+            client_ip(Some(ip("10.0.0.2")), &h, &trusted),
+            ip("10.3.3.3")
+        );
+        assert_eq!(
+            client_ip(
+                Some(ip("::ffff:10.0.0.2")),
+                &headers(&["192.0.2.5"]),
+                &trusted
+            ),
             ip("192.0.2.5")
         );
     }

@@ -25,7 +25,12 @@ pub struct TrackingArgs {
 
     /// Mail relay for mail the server sends: smtp://host:port (STARTTLS when offered) or
     /// smtps://host:port, optionally with user:password@ in the URL.
-    #[arg(long, env = "SALESPANE_SMTP_URL", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SALESPANE_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub smtp_url: Option<String>,
 
     /// Relay user name (instead of putting it in --smtp-url).

@@ -8,9 +8,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use utoipa_axum::router::OpenApiRouter;
 use salespane_tracking::link::{self, TrackedRequest};
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::ids::{new_id, now_ms};
@@ -129,9 +129,7 @@ fn is_web_url(destination: &str) -> bool {
 
 /// The 1x1 GIF, never cached (each open must reach us).
 fn pixel() -> Response {
-    let mut response = Response::new(Body::from(
-        &salespane_tracking::pixel::GIF[..],
-    ));
+    let mut response = Response::new(Body::from(&salespane_tracking::pixel::GIF[..]));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
     headers.insert(

@@ -75,8 +75,7 @@ async fn send_message(
     }
     let mut links = Vec::new();
     if track {
-        let key =
-            super::signing_keys::current(&state, &user.account_id, &user.user_id).await?;
+        let key = super::signing_keys::current(&state, &user.account_id, &user.user_id).await?;
         let secret = link::decode_secret(&key.secret).map_err(ApiError::internal)?;
         let rewritten = rewrite(
             &html,
@@ -146,13 +145,12 @@ async fn sender(state: &AppState, user: &CurrentUser) -> ApiResult<(String, Stri
         .fetch_one(&state.db.pool)
         .await?;
     let name: String = row.try_get("name")?;
-    let profile = sqlx::query(
-        "SELECT profile_json FROM profiles WHERE user_id = $1 AND account_id = $2",
-    )
-    .bind(&user.user_id)
-    .bind(&user.account_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let profile =
+        sqlx::query("SELECT profile_json FROM profiles WHERE user_id = $1 AND account_id = $2")
+            .bind(&user.user_id)
+            .bind(&user.account_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
     let signature = match profile {
         Some(row) => serde_json::from_str::<Profile>(&row.try_get::<String, _>("profile_json")?)
             .map(|p| p.signature)
@@ -189,14 +187,18 @@ fn build_mail(
     builder
         .header(ContentType::TEXT_HTML)
         .body(html)
-        .map_err(|e| ApiError::bad_request("invalid_message", format!("The mail could not be built: {e}.")))
+        .map_err(|e| {
+            ApiError::bad_request(
+                "invalid_message",
+                format!("The mail could not be built: {e}."),
+            )
+        })
 }
 
 fn transport(state: &AppState, url: &str) -> ApiResult<AsyncSmtpTransport<Tokio1Executor>> {
     let settings = &state.settings.tracking;
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| {
-        ApiError::internal(format_args!("--smtp-url is not usable: {e}"))
-    })?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| ApiError::internal(format_args!("--smtp-url is not usable: {e}")))?;
     if let (Some(user), Some(password)) = (&settings.smtp_username, &settings.smtp_password) {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }

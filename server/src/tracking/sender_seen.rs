@@ -87,9 +87,12 @@ pub async fn last_seen(
     Ok(match row {
         Some(row) => {
             let ip: String = row.try_get("ip")?;
-            ip.parse()
-                .ok()
-                .map(|ip| (ip, row.try_get::<String, _>("user_agent").unwrap_or_default()))
+            ip.parse().ok().map(|ip| {
+                (
+                    ip,
+                    row.try_get::<String, _>("user_agent").unwrap_or_default(),
+                )
+            })
         }
         None => None,
     })

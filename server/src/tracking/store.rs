@@ -2,8 +2,8 @@
 //! queries for SQLite and PostgreSQL; every read is scoped by account and sender.
 
 use salespane_api::messages::{
-    EventKind, LinkStats, MessageDetail, MessageEvents, MessageLink, MessageSource,
-    MessageSummary, MessagesPage, TrackingEvent,
+    EventKind, LinkStats, MessageDetail, MessageEvents, MessageLink, MessageSource, MessageSummary,
+    MessagesPage, TrackingEvent,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -274,7 +274,10 @@ mod tests {
         let (rest, end) = wal.read_from(offset, 100).unwrap();
         assert_eq!(rest.len(), 6);
         assert_eq!(rest[5].id, "hit_9");
-        assert!(!wal.truncate_if_consumed(end).unwrap(), "the torn tail is still there");
+        assert!(
+            !wal.truncate_if_consumed(end).unwrap(),
+            "the torn tail is still there"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

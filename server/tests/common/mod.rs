@@ -97,7 +97,8 @@ impl TestServer {
     /// database and port-free address; returns the new base URL.
     pub async fn restart(&mut self, extra_args: &[&str]) {
         self.stop_gracefully();
-        let (child, base) = spawn_server(&self.database_url, &self.secret_key, &self.dir, extra_args);
+        let (child, base) =
+            spawn_server(&self.database_url, &self.secret_key, &self.dir, extra_args);
         self.child = child;
         self.sandbox = format!("{base}/sfdc");
         self.base = base;

@@ -23,12 +23,23 @@ impl Sender {
     pub async fn signed_in(server: &TestServer, token: &str) -> Sender {
         let me = server.get("/api/v1/me", token).await;
         assert_eq!(me.status, 200, "{}", me.text);
-        let base = me.body["tracking_base_url"].as_str().expect("tracking_base_url");
-        assert_eq!(base, server.base, "the tracking base is the server's public URL");
+        let base = me.body["tracking_base_url"]
+            .as_str()
+            .expect("tracking_base_url");
+        assert_eq!(
+            base, server.base,
+            "the tracking base is the server's public URL"
+        );
         Sender {
             token: token.to_string(),
-            email: me.body["user"]["email"].as_str().expect("email").to_string(),
-            key_id: me.body["signing_key"]["id"].as_str().expect("key id").to_string(),
+            email: me.body["user"]["email"]
+                .as_str()
+                .expect("email")
+                .to_string(),
+            key_id: me.body["signing_key"]["id"]
+                .as_str()
+                .expect("key id")
+                .to_string(),
             secret: link::decode_secret(me.body["signing_key"]["secret"].as_str().expect("secret"))
                 .expect("secret decodes"),
             base: base.to_string(),
@@ -88,7 +99,11 @@ pub fn with_param(url: &str, name: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = parsed
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == name { value.to_string() } else { v.into_owned() };
+            let v = if k == name {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -131,13 +146,19 @@ fn headers(fetcher: Fetcher, click: bool, client: Option<&str>) -> HeaderMap {
             set("user-agent", BROWSER_UA);
             set("accept-language", "en-US,en;q=0.9");
             if click {
-                set("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+                set(
+                    "accept",
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                );
                 set("sec-fetch-mode", "navigate");
                 set("sec-fetch-site", "cross-site");
                 set("sec-fetch-dest", "document");
                 set("sec-fetch-user", "?1");
             } else {
-                set("accept", "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8");
+                set(
+                    "accept",
+                    "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+                );
                 set("sec-fetch-mode", "no-cors");
                 set("sec-fetch-site", "cross-site");
                 set("sec-fetch-dest", "image");
@@ -154,7 +175,12 @@ fn headers(fetcher: Fetcher, click: bool, client: Option<&str>) -> HeaderMap {
 
 /// Fetches a tracked URL as `fetcher` (GET, or HEAD for a scanner), optionally claiming a
 /// client address in X-Forwarded-For.
-pub async fn fetch(server: &TestServer, url: &str, fetcher: Fetcher, client: Option<&str>) -> Reply {
+pub async fn fetch(
+    server: &TestServer,
+    url: &str,
+    fetcher: Fetcher,
+    client: Option<&str>,
+) -> Reply {
     let click = url.contains("/t/c/");
     let method = if fetcher == Fetcher::Scanner {
         Method::HEAD
@@ -197,7 +223,10 @@ pub async fn events_when(
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let reply = server
-            .get(&format!("/api/v1/messages/{message_id}/events?all=true"), token)
+            .get(
+                &format!("/api/v1/messages/{message_id}/events?all=true"),
+                token,
+            )
             .await;
         let events = reply.body["events"].as_array().cloned().unwrap_or_default();
         if reply.status == 200 && events.len() >= count {
@@ -229,18 +258,38 @@ impl SmtpServer {
         let maildir = std::env::temp_dir().join(format!("salespane-maildir-{}", new_message_id()));
         let python = std::env::var("SALESPANE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let child = std::process::Command::new(&python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(&maildir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("start aiosmtpd with {python} (pip install aiosmtpd==1.4.6): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("start aiosmtpd with {python} (pip install aiosmtpd==1.4.6): {e}")
+            });
         let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port} (is it installed? pip install aiosmtpd==1.4.6)");
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not listen on {port} (is it installed? pip install aiosmtpd==1.4.6)"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        SmtpServer { child, port, maildir }
+        SmtpServer {
+            child,
+            port,
+            maildir,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -251,21 +300,26 @@ impl SmtpServer {
     pub async fn delivered(&self, count: usize) -> Vec<Vec<u8>> {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let mut found: Vec<(std::time::SystemTime, Vec<u8>)> = std::fs::read_dir(self.maildir.join("new"))
-                .map(|dir| {
-                    dir.filter_map(|e| e.ok())
-                        .filter_map(|e| {
-                            let modified = e.metadata().ok()?.modified().ok()?;
-                            Some((modified, std::fs::read(e.path()).ok()?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut found: Vec<(std::time::SystemTime, Vec<u8>)> =
+                std::fs::read_dir(self.maildir.join("new"))
+                    .map(|dir| {
+                        dir.filter_map(|e| e.ok())
+                            .filter_map(|e| {
+                                let modified = e.metadata().ok()?.modified().ok()?;
+                                Some((modified, std::fs::read(e.path()).ok()?))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
             if found.len() >= count {
                 found.sort_by_key(|(t, _)| *t);
                 return found.into_iter().map(|(_, m)| m).collect();
             }
-            assert!(Instant::now() < deadline, "expected {count} delivered messages, have {}", found.len());
+            assert!(
+                Instant::now() < deadline,
+                "expected {count} delivered messages, have {}",
+                found.len()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
