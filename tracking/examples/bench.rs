@@ -4,6 +4,7 @@
 //! - `rewrite`: native rewrite throughput (MB/s) on a 100 KB and a 10 MB sales mail.
 //! - `classifier`: precision and recall of `counted` on the labelled corpus in `tests/corpus/`.
 
+use salespane_tracking::classify::{evaluate, Signatures};
 use salespane_tracking::link::{new_message_id, LinkKey};
 use salespane_tracking::rewrite::{rewrite, RewriteOptions};
 use std::time::Instant;
@@ -82,10 +83,34 @@ fn rewrite_figures() {
     }
 }
 
+/// Precision and recall of `counted` on the labelled corpus, with the cases it gets wrong.
+fn classifier_figures() {
+    const CORPUS: &str = include_str!("../tests/corpus/hits.jsonl");
+    match evaluate(CORPUS, &Signatures::builtin()) {
+        Ok(report) => {
+            println!(
+                "  classifier, counted = human or image_proxy, on {} labelled hits (tracking/tests/corpus/hits.jsonl): precision {:.3}, recall {:.3}, exact class {}/{} (budget: >= 0.95 each)",
+                report.cases,
+                report.precision(),
+                report.recall(),
+                report.classes_matched,
+                report.cases
+            );
+            for mismatch in &report.mismatches {
+                println!("    missed: {mismatch}");
+            }
+        }
+        Err(err) => println!("  classifier: {err}"),
+    }
+}
+
 fn main() {
     let what: Vec<String> = std::env::args().skip(1).collect();
     let wants = |part: &str| what.is_empty() || what.iter().any(|w| w == part);
     if wants("rewrite") {
         rewrite_figures();
+    }
+    if wants("classifier") {
+        classifier_figures();
     }
 }
