@@ -12,7 +12,7 @@ use salespane_sandbox::seed;
 use serde_json::Value;
 use std::time::Duration;
 use tracking_support::{
-    events_when, fetch, fetch_raw, new_message_id, with_param, Fetcher, Sender,
+    events_as_extension, events_when, fetch, fetch_raw, new_message_id, with_param, Fetcher, Sender,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -426,8 +426,6 @@ async fn the_senders_own_view_is_not_counted_and_forwarded_for_needs_a_trusted_p
     )
     .await;
     assert_eq!(me.status, 200);
-    // Give the throttled note of the sender's address time to land.
-    tokio::time::sleep(Duration::from_millis(500)).await;
     // Ada looks at her sent mail; then the recipient (another address, same browser) opens it.
     fetch(
         &server,
@@ -444,7 +442,7 @@ async fn the_senders_own_view_is_not_counted_and_forwarded_for_needs_a_trusted_p
         Some("203.0.113.40"),
     )
     .await;
-    let events = events_when(&server, &ada.token, &id, 2).await;
+    let events = events_as_extension(&server, &ada.token, &id, 2, "198.51.100.7").await;
     assert_eq!(
         classes(&events)[0],
         ("open".into(), "sender".into(), false),
@@ -478,7 +476,7 @@ async fn the_senders_own_view_is_not_counted_and_forwarded_for_needs_a_trusted_p
         Some("203.0.113.41"),
     )
     .await;
-    let events = events_when(&server, &ada.token, &own, 1).await;
+    let events = events_as_extension(&server, &ada.token, &own, 1, "198.51.100.7").await;
     assert_eq!(events[0]["counted"], false, "{events:#?}");
 }
 
@@ -502,7 +500,6 @@ async fn forwarded_for_is_ignored_from_untrusted_peers(server: TestServer) {
     )
     .await;
     assert_eq!(me.status, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
     // Claiming another address does not help: without --trusted-proxy the header is
     // ignored, so this is the sender's own address and browser.
     fetch(
@@ -512,7 +509,7 @@ async fn forwarded_for_is_ignored_from_untrusted_peers(server: TestServer) {
         Some("203.0.113.40"),
     )
     .await;
-    let events = events_when(&server, &ada.token, &id, 1).await;
+    let events = events_as_extension(&server, &ada.token, &id, 1, "198.51.100.7").await;
     assert_eq!(
         classes(&events)[0],
         ("open".into(), "sender".into(), false),

@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map(str::to_string);
         let identity = state.identity.verify(issuer.as_deref(), token).await?;
         let user = resolve_user(state, identity).await?;
-        crate::tracking::sender_seen::note(state, &user.account_id, &user.user_id, parts);
+        crate::tracking::sender_seen::note(state, &user.account_id, &user.user_id, parts).await;
         Ok(user)
     }
 }

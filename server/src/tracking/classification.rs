@@ -63,7 +63,7 @@ fn to_hit(hit: &HitFacts) -> classify::Hit {
         method_head: hit.head,
         ip: hit.ip,
         user_agent: hit.user_agent.clone(),
-        headers: classify::RequestHeaders {
+        headers: classify::BrowserHeaders {
             accept: header("accept"),
             accept_language: header("accept-language"),
             sec_fetch_mode: header("sec-fetch-mode"),
@@ -87,10 +87,7 @@ fn prior(earlier: &EarlierHit) -> classify::PriorHit {
 
 /// The snake_case name the API shows (`human`, `image_proxy`, …).
 pub fn class_name(class: classify::HitClass) -> String {
-    serde_json::to_value(class)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "unknown".to_string())
+    class.as_str().to_string()
 }
 
 pub fn parse_class(name: &str) -> Option<classify::HitClass> {

@@ -57,12 +57,12 @@ pub enum TrackingSetupError {
 impl Tracking {
     pub fn new(settings: &TrackingSettings) -> Result<Tracking, TrackingSetupError> {
         let signatures = match &settings.classifier_data {
-            Some(path) => Signatures::from_dir(path).map_err(|e| {
-                TrackingSetupError::ClassifierData {
+            Some(path) => {
+                Signatures::from_dir(path).map_err(|e| TrackingSetupError::ClassifierData {
                     path: path.clone(),
                     message: e.to_string(),
-                }
-            })?,
+                })?
+            }
             None => Signatures::builtin(),
         };
         Ok(Tracking {

@@ -1,7 +1,7 @@
 //! Where each user's extension last called the API from (address and user agent): a hit
 //! from there is the sender looking at their own mail. Noted on every authenticated call,
-//! cheaply: in memory first, and written to the database only when it changed or a minute
-//! has passed, off the request's time.
+//! cheaply: compared in memory first, and written to the database only when it changed or a
+//! minute has passed (one small upsert per user and minute at most).
 
 use axum::http::request::Parts;
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ pub struct SeenThrottle {
 }
 
 /// Notes that `user_id` (of `account_id`) called the API with this request.
-pub fn note(state: &AppState, account_id: &str, user_id: &str, parts: &Parts) {
+pub async fn note(state: &AppState, account_id: &str, user_id: &str, parts: &Parts) {
     let ip = super::client_addr::of_request(parts, &state.settings.tracking.trusted_proxies);
     let agent: String = parts
         .headers
@@ -49,25 +49,23 @@ pub fn note(state: &AppState, account_id: &str, user_id: &str, parts: &Parts) {
         }
         last.insert(user_id.to_string(), (ip, agent.clone(), Instant::now()));
     }
-    let state = state.clone();
-    let account_id = account_id.to_string();
-    let user_id = user_id.to_string();
-    tokio::spawn(async move {
-        let written = sqlx::query(
+    // Taken now, so a slower earlier write (another request) never overwrites a later one.
+    let seen_at = now_ms();
+    let written = sqlx::query(
             "INSERT INTO sender_last_seen (user_id, account_id, ip, user_agent, seen_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (user_id) DO UPDATE SET ip = excluded.ip, user_agent = excluded.user_agent, seen_at = excluded.seen_at",
+             ON CONFLICT (user_id) DO UPDATE SET ip = excluded.ip, user_agent = excluded.user_agent, seen_at = excluded.seen_at \
+             WHERE sender_last_seen.seen_at <= excluded.seen_at",
         )
-        .bind(&user_id)
-        .bind(&account_id)
+        .bind(user_id)
+        .bind(account_id)
         .bind(ip.to_string())
         .bind(&agent)
-        .bind(now_ms())
+        .bind(seen_at)
         .execute(&state.db.pool)
         .await;
-        if let Err(err) = written {
-            tracing::warn!(error = %err, "could not note where the sender's extension calls from");
-        }
-    });
+    if let Err(err) = written {
+        tracing::warn!(error = %err, "could not note where the sender's extension calls from");
+    }
 }
 
 /// The address and agent the user's extension last called from.

@@ -128,18 +128,22 @@ async fn store_batch(state: &AppState, records: &[HitRecord]) -> Result<(), Stor
         if !messages.contains_key(&message_key) {
             let facts =
                 store::message_facts(state, &key.account_id, &key.user_id, message_id).await?;
-            let earlier =
-                store::recent_hits(state, &key.account_id, &key.user_id, message_id, EARLIER_HITS)
-                    .await?
-                    .into_iter()
-                    .map(|h| earlier_hit(&h))
-                    .collect();
+            let earlier = store::recent_hits(
+                state,
+                &key.account_id,
+                &key.user_id,
+                message_id,
+                EARLIER_HITS,
+            )
+            .await?
+            .into_iter()
+            .map(|h| earlier_hit(&h))
+            .collect();
             messages.insert(message_key.clone(), MessageState { facts, earlier });
         }
         let sender_key = (key.account_id.clone(), key.user_id.clone());
         if !senders.contains_key(&sender_key) {
-            let seen =
-                super::sender_seen::last_seen(state, &key.account_id, &key.user_id).await?;
+            let seen = super::sender_seen::last_seen(state, &key.account_id, &key.user_id).await?;
             senders.insert(sender_key.clone(), seen);
         }
         let Some(message) = messages.get_mut(&message_key) else {

@@ -220,14 +220,41 @@ pub async fn events_when(
     message_id: &str,
     count: usize,
 ) -> Vec<Value> {
+    events_from(server, token, message_id, count, None).await
+}
+
+/// Like [`events_when`], asking as the sender's extension in their browser (its user agent,
+/// and the address it claims in X-Forwarded-For), so asking does not move where the
+/// sender was last seen.
+pub async fn events_as_extension(
+    server: &TestServer,
+    token: &str,
+    message_id: &str,
+    count: usize,
+    forwarded_for: &str,
+) -> Vec<Value> {
+    events_from(server, token, message_id, count, Some(forwarded_for)).await
+}
+
+async fn events_from(
+    server: &TestServer,
+    token: &str,
+    message_id: &str,
+    count: usize,
+    extension_at: Option<&str>,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let reply = server
-            .get(
-                &format!("/api/v1/messages/{message_id}/events?all=true"),
-                token,
-            )
-            .await;
+        let mut request = server
+            .http
+            .get(server.url(&format!("/api/v1/messages/{message_id}/events?all=true")))
+            .bearer_auth(token);
+        if let Some(address) = extension_at {
+            request = request
+                .header("user-agent", BROWSER_UA)
+                .header("x-forwarded-for", address);
+        }
+        let reply = read(request).await;
         let events = reply.body["events"].as_array().cloned().unwrap_or_default();
         if reply.status == 200 && events.len() >= count {
             return events;
