@@ -580,3 +580,93 @@ async fn one_user_never_sees_anothers_messages(server: TestServer) {
     let paged = server.get("/api/v1/messages?page=0", &ada.token).await;
     assert_eq!(paged.status, 400);
 }
+
+/// Newer classifier data is loaded from `--classifier-data` without a release: a folder with
+/// the repository's files plus one more signature, and the server classifies by it.
+async fn newer_classifier_data_is_used(backend: Backend) {
+    let data = std::env::temp_dir().join(format!("salespane-classifier-{}", new_message_id()));
+    std::fs::create_dir_all(&data).unwrap();
+    let repo_data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracking/data");
+    std::fs::copy(
+        repo_data.join("ip_ranges.json"),
+        data.join("ip_ranges.json"),
+    )
+    .unwrap();
+    let mut agents: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_data.join("user_agents.json")).unwrap())
+            .unwrap();
+    agents["signatures"].as_array_mut().unwrap().insert(0, serde_json::json!({
+        "reason": "ua_acme_link_checker",
+        "class": "security_scanner",
+        "contains": ["AcmeLinkChecker/"],
+        "sources": [{"url": "https://acme.example/link-checker", "note": "a test gateway", "checked": "2026-11-29"}]
+    }));
+    std::fs::write(data.join("user_agents.json"), agents.to_string()).unwrap();
+    let data_arg = data.to_string_lossy().to_string();
+    let server = TestServer::start_with(backend, &["--classifier-data", &data_arg]).await;
+
+    let ada = Sender::signed_in(&server, &server.token_for(seed::ACME_ADMIN).await).await;
+    let id = new_message_id();
+    assert_eq!(
+        ada.record(&server, &id, &[seed::LEAD_JANE_EMAIL], &[], HOUR)
+            .await
+            .status,
+        201
+    );
+    let reply = common::read(
+        server
+            .http
+            .get(ada.pixel(&id))
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (compatible; AcmeLinkChecker/2.1)",
+            )
+            .header("accept", "image/*")
+            .header("accept-language", "en"),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let events = events_when(&server, &ada.token, &id, 1).await;
+    assert_eq!(events[0]["class"], "security_scanner", "{events:#?}");
+    assert_eq!(
+        events[0]["reasons"][0], "ua_acme_link_checker",
+        "{events:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+
+    // Data that does not load stops the start, saying what to do.
+    let dir = std::env::temp_dir().join(format!("salespane-bad-{}", new_message_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_salespane-server"))
+        .args([
+            "--classifier-data",
+            "/nonexistent/salespane-data",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--database")
+        .arg(format!("sqlite://{}/x.db", dir.display()))
+        .arg("--data-dir")
+        .arg(&dir)
+        .env(
+            "SALESPANE_SECRET_KEY",
+            "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=",
+        )
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--classifier-data"), "{stderr}");
+}
+
+mod classifier_data {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_newer_classifier_data_is_used() {
+        super::newer_classifier_data_is_used(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_newer_classifier_data_is_used() {
+        super::newer_classifier_data_is_used(super::Backend::Postgres).await
+    }
+}

@@ -23,8 +23,9 @@ pub struct TrackingArgs {
     #[arg(long, env = "SALESPANE_CLASSIFIER_DATA", global = true)]
     pub classifier_data: Option<PathBuf>,
 
-    /// Mail relay for mail the server sends: smtp://host:port (STARTTLS when offered) or
-    /// smtps://host:port, optionally with user:password@ in the URL.
+    /// Mail relay for mail the server sends: smtps://host:port (TLS),
+    /// smtp://host:port?tls=required (STARTTLS), or smtp://host:port (unencrypted: a relay on
+    /// the same host only); optionally with user:password@ in the URL.
     #[arg(
         long,
         env = "SALESPANE_SMTP_URL",

@@ -48,6 +48,8 @@ pub enum TrackingSetupError {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error("--smtp-url is not a mail relay URL ({0}). Use smtps://host:port, smtp://host:port?tls=required or smtp://host:port, with user:password@ if the relay needs it.")]
+    SmtpUrl(String),
     #[error(transparent)]
     Wal(#[from] wal::WalError),
     #[error("cannot start the tracking writer thread: {0}")]
@@ -65,6 +67,10 @@ impl Tracking {
             }
             None => Signatures::builtin(),
         };
+        if let Some(url) = &settings.smtp_url {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+                .map_err(|e| TrackingSetupError::SmtpUrl(e.to_string()))?;
+        }
         Ok(Tracking {
             keys: keys::KeyCache::default(),
             signatures,

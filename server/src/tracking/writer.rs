@@ -71,6 +71,11 @@ async fn run(state: AppState, wal: Arc<Wal>) {
         match store_batch(&state, &records).await {
             Ok(()) => offset = end,
             Err(err) => {
+                if state.shutdown.is_cancelled() {
+                    // They stay in the file and are stored at the next start.
+                    tracing::warn!(error = %err, "tracking hits left in the write-ahead file at shutdown");
+                    return;
+                }
                 tracing::warn!(error = %err, "tracking hits not stored yet; retrying");
                 tokio::time::sleep(RETRY_AFTER).await;
             }
