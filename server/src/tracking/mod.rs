@@ -100,7 +100,10 @@ pub fn start(state: &AppState) -> Result<Option<JoinHandle<()>>, TrackingSetupEr
     let settings = &state.settings.tracking;
     let wal = wal::Wal::open(&settings.data_dir, &settings.database_tag)?;
     let sink = wal
-        .start_appender(settings.hit_queue)
+        .start_appender(
+            settings.hit_queue,
+            settings.hit_fsync == config::HitFsync::Batch,
+        )
         .map_err(TrackingSetupError::Thread)?;
     let _ = state.tracking.sink.set(sink);
     tracing::info!(path = %wal.path().display(), "tracking hits are written ahead here");

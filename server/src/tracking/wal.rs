@@ -123,7 +123,11 @@ impl Wal {
 
     /// Starts the appender thread (blocking file I/O stays off the async workers) and
     /// returns the sink requests write through.
-    pub fn start_appender(self: &Arc<Self>, capacity: usize) -> std::io::Result<WalSink> {
+    pub fn start_appender(
+        self: &Arc<Self>,
+        capacity: usize,
+        flush: bool,
+    ) -> std::io::Result<WalSink> {
         let (queue, mut incoming) = mpsc::channel::<Pending>(capacity);
         let wal = self.clone();
         std::thread::Builder::new()
@@ -143,7 +147,7 @@ impl Wal {
                     for pending in &batch {
                         buffer.extend_from_slice(&pending.line);
                     }
-                    let written = wal.append_and_flush(&buffer);
+                    let written = wal.write_batch(&buffer, flush);
                     if let Err(err) = &written {
                         tracing::error!(path = %wal.path.display(), error = %err, "tracking hits could not be written ahead; they are answered but not recorded");
                     }
@@ -156,10 +160,13 @@ impl Wal {
         Ok(WalSink { queue })
     }
 
-    fn append_and_flush(&self, bytes: &[u8]) -> std::io::Result<()> {
+    fn write_batch(&self, bytes: &[u8], flush: bool) -> std::io::Result<()> {
         let mut file = self.append.lock().unwrap_or_else(|p| p.into_inner());
         file.write_all(bytes)?;
-        file.sync_data()
+        if flush {
+            file.sync_data()?;
+        }
+        Ok(())
     }
 
     /// Complete records from `offset` on (at most `max`), and the offset after the last one.
@@ -248,7 +255,7 @@ mod tests {
         {
             let wal = Wal::open(&dir, "x").unwrap();
             assert!(matches!(Wal::open(&dir, "x"), Err(WalError::Locked(_))));
-            let sink = wal.start_appender(4).unwrap();
+            let sink = wal.start_appender(4, true).unwrap();
             for i in 0..10 {
                 sink.append(&record(&format!("hit_{i}"))).await.unwrap();
             }
