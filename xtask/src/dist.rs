@@ -189,7 +189,8 @@ fn build_module(
     release: bool,
     pinned: &str,
 ) -> Result<()> {
-    let profile = if release { "release" } else { "debug" };
+    // `wasm-release` (root Cargo.toml): size-optimised, unlike the native `release`.
+    let profile = if release { "wasm-release" } else { "debug" };
     println!(
         "dist: building the {} module for {WASM_TARGET} ({profile}, feature `{}`)",
         module.name, module.feature
@@ -207,7 +208,7 @@ fn build_module(
         module.feature,
     ]);
     if release {
-        cargo.arg("--release");
+        cargo.args(["--profile", profile]);
     }
     run_command(&mut cargo)?;
     let raw_wasm = target_dir
