@@ -9,15 +9,18 @@
 //!   SQLite and PostgreSQL (see [`server`]).
 //! - `tracking`: rewrite throughput, classifier precision/recall and a short fuzz run
 //!   (see [`crate::bench_tracking`]).
+//! - `rewrite-browser`: the tracking rewrite in headless Chromium, the background's WASM
+//!   against a DOMParser-based JavaScript rewrite (see [`crate::bench_rewrite_browser`]).
 //!
-//! Options: `--skip-setup`, `--only <sizes|browser|server|tracking>` (repeatable).
+//! Options: `--skip-setup`, `--only <sizes|browser|server|tracking|rewrite-browser>`
+//! (repeatable).
 
 use crate::dist::gzip_len;
 use crate::setup;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-const PARTS: [&str; 4] = ["sizes", "browser", "server", "tracking"];
+const PARTS: [&str; 5] = ["sizes", "browser", "server", "tracking", "rewrite-browser"];
 
 pub fn run(args: &[String]) -> Result<()> {
     let mut skip_setup = false;
@@ -39,9 +42,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let wanted = |part: &str| only.is_empty() || only.iter().any(|p| p == part);
     if !skip_setup {
         setup::ensure(setup::Needs {
-            wasm: wanted("sizes") || wanted("browser"),
-            npm: wanted("sizes") || wanted("browser"),
-            browsers: wanted("browser"),
+            wasm: wanted("sizes") || wanted("browser") || wanted("rewrite-browser"),
+            npm: wanted("sizes") || wanted("browser") || wanted("rewrite-browser"),
+            browsers: wanted("browser") || wanted("rewrite-browser"),
             postgres: false,
         })?;
     }
@@ -95,6 +98,13 @@ pub fn run(args: &[String]) -> Result<()> {
         if let Err(err) = crate::bench_tracking::run(&root) {
             println!("  tracking: {err:#}");
             failures.push("tracking");
+        }
+    }
+    if wanted("rewrite-browser") {
+        println!("\n==> tracking rewrite in the browser (headless Chromium)");
+        if let Err(err) = crate::bench_rewrite_browser::run(&root) {
+            println!("  rewrite-browser: {err:#}");
+            failures.push("rewrite-browser");
         }
     }
     if !failures.is_empty() {

@@ -9,6 +9,7 @@
 //! - `bench`: the benchmarks behind the budgets in DESIGN.md §7.
 
 mod bench;
+mod bench_rewrite_browser;
 mod bench_tracking;
 mod demo;
 mod dist;
