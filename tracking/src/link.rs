@@ -187,6 +187,20 @@ impl<'a> Signer<'a> {
         link_index: u32,
         destination: &str,
     ) -> String {
+        let mut out = String::with_capacity(SIG_CHARS);
+        self.push_sign(&mut out, kind, message_id, link_index, destination);
+        out
+    }
+
+    /// [`Signer::sign`], appended to `out` (no allocation of its own).
+    fn push_sign(
+        &self,
+        out: &mut String,
+        kind: LinkKind,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) {
         let mut mac = self.mac.clone();
         // The bytes of `signed_bytes`, fed piece by piece rather than copied first.
         mac.update(DOMAIN);
@@ -201,17 +215,20 @@ impl<'a> Signer<'a> {
             mac.update(field);
         }
         let tag = mac.finalize().into_bytes();
-        URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES])
+        URL_SAFE_NO_PAD.encode_string(&tag[..SIG_BYTES], out);
     }
 
     /// See [`pixel_url`].
     pub fn pixel_url(&self, base: &str, message_id: &str) -> String {
-        let sig = self.sign(LinkKind::Open, message_id, 0, "");
-        format!(
-            "{}/t/o/{message_id}.gif?k={}&s={sig}",
-            base_of(base),
-            self.key_param
-        )
+        let mut out = String::with_capacity(base.len() + message_id.len() + 64);
+        out.push_str(base_of(base));
+        out.push_str("/t/o/");
+        out.push_str(message_id);
+        out.push_str(".gif?k=");
+        out.push_str(&self.key_param);
+        out.push_str("&s=");
+        self.push_sign(&mut out, LinkKind::Open, message_id, 0, "");
+        out
     }
 
     /// See [`click_url`].
@@ -222,14 +239,53 @@ impl<'a> Signer<'a> {
         link_index: u32,
         destination: &str,
     ) -> String {
-        let sig = self.sign(LinkKind::Click, message_id, link_index, destination);
-        format!(
-            "{}/t/c/{message_id}/{link_index}?u={}&k={}&s={sig}",
-            base_of(base),
-            encode_component(destination),
-            self.key_param
-        )
+        let mut out = String::new();
+        self.push_click_url(&mut out, base, message_id, link_index, destination);
+        out
     }
+
+    /// [`Signer::click_url`], appended to `out`: the rewriter builds every link of a body in
+    /// one reused buffer instead of a few strings per link.
+    pub fn push_click_url(
+        &self,
+        out: &mut String,
+        base: &str,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) {
+        out.reserve(base.len() + message_id.len() + destination.len() + self.key_param.len() + 64);
+        out.push_str(base_of(base));
+        out.push_str("/t/c/");
+        out.push_str(message_id);
+        out.push('/');
+        push_decimal(out, link_index);
+        out.push_str("?u=");
+        out.extend(form_urlencoded::byte_serialize(destination.as_bytes()));
+        out.push_str("&k=");
+        out.push_str(&self.key_param);
+        out.push_str("&s=");
+        self.push_sign(out, LinkKind::Click, message_id, link_index, destination);
+    }
+}
+
+/// Characters of a signature: base64url of [`SIG_BYTES`] bytes, unpadded.
+const SIG_CHARS: usize = (SIG_BYTES * 4).div_ceil(3);
+
+fn push_decimal(out: &mut String, value: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// The signature of one link, base64url without padding.
@@ -401,7 +457,7 @@ pub fn parse(path: &str, query: Option<&str>) -> Result<TrackedRequest, LinkErro
 /// True for a destination a click link may carry: `http:` or `https:` (any case), with
 /// something after the scheme, within [`MAX_DESTINATION_BYTES`], and no control characters.
 pub fn is_http_destination(destination: &str) -> bool {
-    if destination.len() > MAX_DESTINATION_BYTES || destination.chars().any(char::is_control) {
+    if destination.len() > MAX_DESTINATION_BYTES || has_control(destination) {
         return false;
     }
     let lower_prefix = |prefix: &str| {
@@ -411,6 +467,17 @@ pub fn is_http_destination(destination: &str) -> bool {
             && destination.len() > prefix.len()
     };
     lower_prefix("http://") || lower_prefix("https://")
+}
+
+/// True when `text` holds a control character (`char::is_control`: U+0000 to U+001F and
+/// U+007F to U+009F), read as bytes: in UTF-8 the C1 controls are 0xC2 then 0x80 to 0x9F.
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| {
+        b < 0x20
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(at + 1).is_some_and(|next| (0x80..=0x9f).contains(next)))
+    })
 }
 
 fn checked_message_id(id: &str) -> Result<String, LinkError> {
