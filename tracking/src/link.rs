@@ -476,7 +476,10 @@ fn has_control(text: &str) -> bool {
     bytes.iter().enumerate().any(|(at, &b)| {
         b < 0x20
             || b == 0x7f
-            || (b == 0xc2 && bytes.get(at + 1).is_some_and(|next| (0x80..=0x9f).contains(next)))
+            || (b == 0xc2
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| (0x80..=0x9f).contains(next)))
     })
 }
 

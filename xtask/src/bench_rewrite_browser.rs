@@ -121,8 +121,8 @@ fn build_module(root: &Path) -> Result<PathBuf> {
 /// The native bench's mail: its block repeated past `size`, in `<html><body>`.
 fn mail_of(root: &Path, size: usize) -> Result<String> {
     let path = root.join("tracking/examples/bench_mail_block.html");
-    let block = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading {}", path.display()))?;
+    let block =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut html = String::with_capacity(size + block.len() + 32);
     html.push_str("<html><body>");
     while html.len() < size {

@@ -20,10 +20,7 @@ pub fn rewrite_body(
     let opts = RewriteOptions {
         base,
         message_id,
-        key: LinkKey {
-            id: key_id,
-            secret,
-        },
+        key: LinkKey { id: key_id, secret },
         add_pixel: true,
     };
     rewrite(html, &opts)
