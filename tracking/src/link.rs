@@ -589,6 +589,43 @@ mod tests {
     const BASE: &str = "http://127.0.0.1:8787";
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        for code in (0u32..0x800).chain([0x2028, 0xfeff, 0x1f600]) {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let text = format!("https://a.example/{c}x");
+            assert_eq!(has_control(&text), c.is_control(), "U+{code:04X}");
+        }
+    }
+
+    #[test]
+    fn click_urls_appended_to_a_buffer_equal_the_built_ones() {
+        let signer = Signer::new(&LinkKey {
+            id: "key_1",
+            secret: SECRET,
+        });
+        let id = new_message_id([9; 16]);
+        let mut out = String::from("kept:");
+        for index in [0, 7, 10, 4_294_967_295] {
+            out.truncate("kept:".len());
+            signer.push_click_url(&mut out, BASE, &id, index, "https://a.example/?q=1 2&r=é");
+            let built = click_url(
+                BASE,
+                &id,
+                index,
+                "https://a.example/?q=1 2&r=é",
+                &LinkKey {
+                    id: "key_1",
+                    secret: SECRET,
+                },
+            );
+            assert_eq!(out, format!("kept:{built}"));
+            assert!(built.contains(&format!("/{index}?u=")), "{built}");
+        }
+    }
+
     fn key() -> LinkKey<'static> {
         LinkKey {
             id: "key_00112233445566778899aabb",

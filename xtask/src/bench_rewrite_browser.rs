@@ -268,6 +268,14 @@ fn print_report(report: &Value) -> Result<()> {
             "  rewrite in the browser, {label} mail ({bytes} bytes; links tracked: WASM {}, JS {}), median of {} runs:",
             entry["wasmLinks"], entry["jsLinks"], entry["runs"]
         );
+        // Timings of rewrites that track different links would compare different work.
+        if entry["wasmLinks"] != entry["jsLinks"] || entry["wasmLinks"].as_u64() == Some(0) {
+            bail!(
+                "the WASM and JS rewrites tracked {} and {} links of the {label} mail: the JS rewrite no longer does the same job",
+                entry["wasmLinks"],
+                entry["jsLinks"]
+            );
+        }
         let mut medians = Vec::new();
         for (key, what) in [
             ("wasm", "WASM (salespane_tracking::rewrite)"),
