@@ -20,6 +20,8 @@ pub mod weburl;
 pub mod api_client;
 #[cfg(feature = "background")]
 pub mod router;
+#[cfg(feature = "background")]
+pub mod tracking;
 
 #[cfg(feature = "ui")]
 pub mod pages;

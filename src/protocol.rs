@@ -60,6 +60,40 @@ pub enum Request {
     /// Opens one of the extension's pages in a new tab; answers `ack`. For the panel: Firefox
     /// gives extension frames inside web pages no `tabs` API.
     OpenPage { page: ExtensionPage },
+    /// From a content script (a tab's top frame) or one of the extension's pages, when the user
+    /// sends a tracked mail: the body, subject and recipients; answers `trackedBody`, from the
+    /// background's local state only (see `crate::tracking`).
+    TrackBody {
+        html: String,
+        #[serde(default)]
+        subject: String,
+        to: Vec<String>,
+        #[serde(default)]
+        cc: Vec<String>,
+        #[serde(default)]
+        bcc: Vec<String>,
+    },
+}
+
+/// One link of a `trackedBody`: its index in the click URL and where it leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedLinkInfo {
+    pub index: u32,
+    pub destination: String,
+}
+
+/// Why a `trackedBody` comes back untracked (the body is then sent as the user wrote it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UntrackedReason {
+    /// Mail to oneself is never tracked.
+    ToSelf,
+    NotSignedIn,
+    /// The cached user has no usable link-signing key: signing in again fetches one.
+    NoSigningKey,
+    /// The body could not be rewritten (too large, or the server URL is unusable).
+    BodyRefused,
 }
 
 /// The extension pages a tab may be opened on.
@@ -132,6 +166,15 @@ pub enum Response {
         idp_name: String,
         /// `https://host/*` patterns to request with `permissions.request` (not in the manifest).
         permission_patterns: Vec<String>,
+    },
+    /// The body to send: tracked (links signed, the pixel added) with its message id and
+    /// links, or unchanged (`tracked: false`) with the `reason`.
+    TrackedBody {
+        tracked: bool,
+        html: String,
+        message_id: Option<String>,
+        links: Vec<TrackedLinkInfo>,
+        reason: Option<UntrackedReason>,
     },
 }
 

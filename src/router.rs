@@ -53,6 +53,8 @@ pub enum Privileged {
     GetSettings,
     SaveSettings(Settings),
     OpenPage(ExtensionPage),
+    /// From a content script too: reads the cached user's signing key (`crate::tracking`).
+    TrackBody(crate::tracking::TrackBody),
 }
 
 /// What the router made of one message.
@@ -163,6 +165,23 @@ impl Router {
                     .map_err(|e| RequestError::invalid("settings", e))?,
             ),
             Request::OpenPage { page } => Privileged::OpenPage(page),
+            Request::TrackBody {
+                html,
+                subject,
+                to,
+                cc,
+                bcc,
+            } => {
+                let fields = [("to", to), ("cc", cc), ("bcc", bcc)];
+                return crate::tracking::route(
+                    html,
+                    subject,
+                    fields,
+                    sender,
+                    &self.extension_origin,
+                )
+                .map(Ok);
+            }
             other => return Ok(Err(other)),
         };
         if !sender.is_extension_page(&self.extension_origin) {
@@ -221,7 +240,8 @@ impl Router {
             | Request::Api { .. }
             | Request::GetSettings
             | Request::SaveSettings { .. }
-            | Request::OpenPage { .. } => Err(RequestError::Forbidden),
+            | Request::OpenPage { .. }
+            | Request::TrackBody { .. } => Err(RequestError::Forbidden),
         }
     }
 

@@ -119,6 +119,11 @@ async fn unseal(grant: &StoredGrant) -> Option<String> {
     open_local(sealed).await.ok()?.as_string()
 }
 
+/// The last `GET /api/v1/me` answer, with its link-signing secret (for `crate::tracking`).
+pub async fn cached_me() -> Option<Me> {
+    read(SESSION, store::ME_KEY).await
+}
+
 pub async fn load_settings() -> Settings {
     read::<Settings>(LOCAL, SETTINGS_KEY)
         .await
@@ -241,7 +246,8 @@ async fn discover(settings: &Settings) -> Result<Endpoints, ErrorDetail> {
     oidc::parse_discovery(&issuer, &url, &text).map_err(|e| auth_detail(&e))
 }
 
-fn entropy<const N: usize>() -> [u8; N] {
+/// `N` random bytes from the browser (`crypto.getRandomValues`).
+pub fn entropy<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     let bytes = random_bytes(N as u32);
     out.iter_mut().zip(bytes).for_each(|(o, b)| *o = b);

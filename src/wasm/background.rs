@@ -88,6 +88,7 @@ async fn run_privileged(request: Privileged) -> Response {
             .await
             .map(|()| Response::Ack { changed: true })
             .unwrap_or_else(Response::from),
+        Privileged::TrackBody(body) => crate::tracking::run(body).await,
     }
 }
 

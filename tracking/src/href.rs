@@ -5,8 +5,12 @@
 /// The URL a browser follows for an href value (decoded): leading and trailing C0 controls and
 /// spaces removed, tabs and newlines removed everywhere (the URL standard's first steps).
 pub fn url_of(decoded: &str) -> String {
-    decoded
-        .trim_matches(|c: char| c <= ' ')
+    let trimmed = decoded.trim_matches(|c: char| c <= ' ');
+    if !trimmed.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        // Nearly every link: one copy, no per-character work.
+        return trimmed.to_owned();
+    }
+    trimmed
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect()
@@ -17,11 +21,15 @@ pub fn is_http(url: &str) -> bool {
     crate::link::is_http_destination(url)
 }
 
-/// True when `url` already points at the tracking host's `/t/` paths.
-pub fn is_tracked(url: &str, base: &str) -> bool {
-    let prefix = format!("{}/t/", base.trim_end_matches('/'));
+/// The start of every URL on the tracking host's `/t/` paths.
+pub fn tracked_prefix(base: &str) -> String {
+    format!("{}/t/", base.trim_end_matches('/'))
+}
+
+/// True when `url` already points at the tracking host's `/t/` paths ([`tracked_prefix`]).
+pub fn is_tracked(url: &str, prefix: &str) -> bool {
     url.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(&prefix))
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Words that mark an unsubscribe (or opt-out) link, in its URL or its text, after
@@ -64,18 +72,23 @@ fn mentions_unsubscribe(text: &str) -> bool {
             b.to_ascii_lowercase()
         }
     };
-    bytes.iter().enumerate().any(|(at, &first)| {
-        // Every word starts with `u`, `o` or `d`: most positions are rejected here.
-        let first = folded(first);
-        (first == b'u' || first == b'o' || first == b'd')
+    (0..bytes.len()).any(|at| {
+        // Every word starts with `un`, `op` or `de`: nearly every position is rejected on
+        // its first two bytes.
+        let second = match folded(bytes[at]) {
+            b'u' => b'n',
+            b'o' => b'p',
+            b'd' => b'e',
+            _ => return false,
+        };
+        bytes.get(at + 1).is_some_and(|&b| folded(b) == second)
             && UNSUBSCRIBE_WORDS.iter().any(|word| {
-                word.as_bytes()[0] == first
-                    && bytes.get(at..at + word.len()).is_some_and(|window| {
-                        window
-                            .iter()
-                            .zip(word.bytes())
-                            .all(|(&b, w)| folded(b) == w)
-                    })
+                bytes.get(at..at + word.len()).is_some_and(|window| {
+                    window
+                        .iter()
+                        .zip(word.bytes())
+                        .all(|(&b, w)| folded(b) == w)
+                })
             })
     })
 }
@@ -119,22 +132,12 @@ mod tests {
 
     #[test]
     fn tracked_links_are_recognised_by_their_base() {
-        assert!(is_tracked(
-            "http://127.0.0.1:8787/t/c/msg_x/0?u=a",
-            "http://127.0.0.1:8787/"
-        ));
-        assert!(is_tracked(
-            "HTTP://127.0.0.1:8787/t/o/msg_x.gif",
-            "http://127.0.0.1:8787"
-        ));
-        assert!(!is_tracked(
-            "http://127.0.0.1:8787/other",
-            "http://127.0.0.1:8787"
-        ));
-        assert!(!is_tracked(
-            "https://evil.example/t/c/",
-            "http://127.0.0.1:8787"
-        ));
+        let prefix = tracked_prefix("http://127.0.0.1:8787/");
+        assert_eq!(prefix, tracked_prefix("http://127.0.0.1:8787"));
+        assert!(is_tracked("http://127.0.0.1:8787/t/c/msg_x/0?u=a", &prefix));
+        assert!(is_tracked("HTTP://127.0.0.1:8787/t/o/msg_x.gif", &prefix));
+        assert!(!is_tracked("http://127.0.0.1:8787/other", &prefix));
+        assert!(!is_tracked("https://evil.example/t/c/", &prefix));
     }
 
     #[test]

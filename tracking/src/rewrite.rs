@@ -82,7 +82,8 @@ struct Anchor {
     href: String,
     in_quote: bool,
     text: String,
-    text_before: String,
+    /// The text just before it in its block mentions unsubscribing.
+    after_unsubscribe_text: bool,
 }
 
 /// A tag name, kept without allocating: its first bytes and its length. Two long names that
@@ -106,11 +107,17 @@ impl Name {
     }
 
     fn is(&self, name: &[u8]) -> bool {
-        *self == Name::of(name)
+        let kept = name.len().min(self.head.len());
+        self.len == name.len() && self.head[..kept] == name[..kept]
     }
 
-    fn is_one_of(&self, names: &[&[u8]]) -> bool {
-        names.iter().any(|name| self.is(name))
+    /// The whole name when it is short enough to be kept whole (every name looked at is).
+    fn whole(&self) -> &[u8] {
+        if self.len <= self.head.len() {
+            &self.head[..self.len]
+        } else {
+            &[]
+        }
     }
 }
 
@@ -151,34 +158,51 @@ struct Scan {
 
 /// Elements that start or end a block of text: the text before a link is only looked for in
 /// its own block ("To unsubscribe, <a>click here</a>"), never in the paragraph before.
-const BLOCKS: [&[u8]; 20] = [
-    b"p",
-    b"div",
-    b"br",
-    b"li",
-    b"ul",
-    b"ol",
-    b"td",
-    b"th",
-    b"tr",
-    b"table",
-    b"blockquote",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"h4",
-    b"h5",
-    b"h6",
-    b"hr",
-    b"body",
-    b"section",
-];
+fn is_block(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"p" | b"div"
+            | b"br"
+            | b"li"
+            | b"ul"
+            | b"ol"
+            | b"td"
+            | b"th"
+            | b"tr"
+            | b"table"
+            | b"blockquote"
+            | b"h1"
+            | b"h2"
+            | b"h3"
+            | b"h4"
+            | b"h5"
+            | b"h6"
+            | b"hr"
+            | b"body"
+            | b"section"
+    )
+}
 
 /// HTML elements that never have content, so never get an end tag.
-const VOID: [&[u8]; 14] = [
-    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
-    b"source", b"track", b"wbr", b"param",
-];
+fn is_void(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+    )
+}
 
 /// At most `cap` bytes from the start of `bytes` (cut on a character boundary), as text.
 /// Only the kept part is decoded: text can be megabytes long.
@@ -268,7 +292,7 @@ impl Scan {
 
     fn start_tag(&mut self, input: &str) {
         let tag = std::mem::take(&mut self.tag);
-        if tag.name.is_one_of(&BLOCKS) {
+        if is_block(tag.name.whole()) {
             self.recent_text.clear();
         }
         if tag.outlook_marker {
@@ -290,17 +314,18 @@ impl Scan {
                     self.anchors.push(Anchor {
                         value: range,
                         quoted_value,
-                        href: String::from_utf8_lossy(&value).into_owned(),
+                        href: String::from_utf8(value)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
                         in_quote: self.quote_depth > 0 || self.rest_quoted,
                         text: String::new(),
-                        text_before: self.recent_text.clone(),
+                        after_unsubscribe_text: href::is_unsubscribe("", &self.recent_text),
                     });
                 }
             }
         }
         // `<div/>` opens a div in HTML: the slash does not close anything, so it is not
         // looked at; only void elements stay off the stack.
-        if !tag.name.is_one_of(&VOID) {
+        if !is_void(tag.name.whole()) {
             self.quote_depth += usize::from(quote);
             self.open.push(Open {
                 name: tag.name,
@@ -316,7 +341,7 @@ impl Scan {
             // A link's own text is not the text before the next one.
             self.recent_text.clear();
         }
-        if name.is_one_of(&BLOCKS) {
+        if is_block(name.whole()) {
             self.recent_text.clear();
         }
         if name.is(b"body") && self.body_end.is_none() {
@@ -406,6 +431,12 @@ fn scan(html: &str) -> Scan {
 /// The text of an attribute value, escaped for either quote and for `&`, `<` and `>`.
 fn escape_attribute(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 32);
+    push_escaped_attribute(&mut out, value);
+    out
+}
+
+/// [`escape_attribute`], appended to `out`.
+fn push_escaped_attribute(out: &mut String, value: &str) {
     let mut copied = 0;
     for (at, byte) in value.bytes().enumerate() {
         let entity = match byte {
@@ -422,7 +453,6 @@ fn escape_attribute(value: &str) -> String {
         copied = at + 1;
     }
     out.push_str(&value[copied..]);
-    out
 }
 
 /// The open pixel's markup: 1x1, empty alt text, taking no room, and not `display:none` (some
@@ -457,15 +487,14 @@ fn check(html: &str, opts: &RewriteOptions) -> Result<(), RewriteError> {
 }
 
 /// The destination of a link to rewrite, or `None` to leave it.
-fn destination_to_track(anchor: &Anchor, base: &str) -> Option<String> {
-    if anchor.in_quote {
+fn destination_to_track(anchor: &Anchor, tracked_prefix: &str) -> Option<String> {
+    if anchor.in_quote || anchor.after_unsubscribe_text {
         return None;
     }
     let url = href::url_of(&anchor.href);
     let track = href::is_http(&url)
-        && !href::is_tracked(&url, base)
-        && !href::is_unsubscribe(&url, &anchor.text)
-        && !href::is_unsubscribe("", &anchor.text_before);
+        && !href::is_tracked(&url, tracked_prefix)
+        && !href::is_unsubscribe(&url, &anchor.text);
     track.then_some(url)
 }
 
@@ -475,42 +504,58 @@ pub fn rewrite(html: &str, opts: &RewriteOptions) -> Result<Rewritten, RewriteEr
     check(html, opts)?;
     let scan = scan(html);
     let signer = Signer::new(&opts.key);
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let tracked_prefix = href::tracked_prefix(opts.base);
+    let pixel = opts.add_pixel.then(|| {
+        let src = signer.pixel_url(opts.base, opts.message_id);
+        (scan.body_end.unwrap_or(html.len()), pixel_html(&src))
+    });
+    // One output buffer sized up front and written in document order (the spans come from
+    // one pass and never overlap; the pixel goes before an end tag, outside every
+    // attribute), and one scratch buffer for each link's URL before it is escaped.
+    let per_link = opts.base.len() + opts.message_id.len() + opts.key.id.len() + 96;
+    let estimate: usize = scan
+        .anchors
+        .iter()
+        .map(|anchor| per_link + 3 * anchor.value.len())
+        .sum();
+    let mut out = String::with_capacity(
+        html.len() + estimate + pixel.as_ref().map_or(0, |(_, text)| text.len()),
+    );
+    let mut url = String::new();
     let mut links = Vec::new();
+    let mut copied = 0;
+    let mut pixel = pixel;
     for anchor in &scan.anchors {
-        let Some(destination) = destination_to_track(anchor, opts.base) else {
+        let Some(destination) = destination_to_track(anchor, &tracked_prefix) else {
             continue;
         };
         let Ok(index) = u32::try_from(links.len()) else {
             break;
         };
-        let url = signer.click_url(opts.base, opts.message_id, index, &destination);
-        let escaped = escape_attribute(&url);
-        let replacement = if anchor.quoted_value {
-            escaped
-        } else {
-            // An unquoted value becomes a quoted one: the new one holds `&` and `=`.
-            format!("\"{escaped}\"")
-        };
-        edits.push((anchor.value.clone(), replacement));
+        if let Some((at, text)) = pixel.take_if(|(at, _)| *at < anchor.value.start) {
+            splice(&mut out, html, &mut copied, at..at, &text);
+        }
+        url.clear();
+        signer.push_click_url(&mut url, opts.base, opts.message_id, index, &destination);
+        out.push_str(html.get(copied..anchor.value.start).unwrap_or_default());
+        // An unquoted value becomes a quoted one: the new one holds `&` and `=`.
+        let quote = if anchor.quoted_value { "" } else { "\"" };
+        out.push_str(quote);
+        push_escaped_attribute(&mut out, &url);
+        out.push_str(quote);
+        copied = anchor.value.end.max(copied);
         links.push(TrackedLink { index, destination });
     }
-    if opts.add_pixel {
-        let at = scan.body_end.unwrap_or(html.len());
-        let src = signer.pixel_url(opts.base, opts.message_id);
-        edits.push((at..at, pixel_html(&src)));
-    }
-    // Spans come from one pass, in document order, and never overlap (the pixel goes before
-    // an end tag, outside every attribute); sorting keeps the pixel in its place.
-    edits.sort_by_key(|(range, _)| range.start);
-    let extra: usize = edits.iter().map(|(_, text)| text.len()).sum();
-    let mut out = String::with_capacity(html.len() + extra);
-    let mut copied = 0;
-    for (range, text) in edits {
-        out.push_str(html.get(copied..range.start).unwrap_or_default());
-        out.push_str(&text);
-        copied = range.end.max(copied);
+    if let Some((at, text)) = pixel {
+        splice(&mut out, html, &mut copied, at..at, &text);
     }
     out.push_str(html.get(copied..).unwrap_or_default());
     Ok(Rewritten { html: out, links })
+}
+
+/// Appends the input up to `range` and then `text` in its place.
+fn splice(out: &mut String, html: &str, copied: &mut usize, range: Range<usize>, text: &str) {
+    out.push_str(html.get(*copied..range.start).unwrap_or_default());
+    out.push_str(text);
+    *copied = range.end.max(*copied);
 }

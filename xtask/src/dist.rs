@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub(crate) const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// One WASM module built from the core crate.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +55,7 @@ pub const UI_MODULE: CoreModule = CoreModule {
 
 pub const CORE_MODULES: [CoreModule; 2] = [BACKGROUND_MODULE, UI_MODULE];
 /// Features rustc enables by default for wasm32 that wasm-opt must accept.
-const WASM_OPT_FEATURES: &[&str] = &[
+pub(crate) const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-bulk-memory-opt",
     "--enable-nontrapping-float-to-int",
@@ -189,7 +189,8 @@ fn build_module(
     release: bool,
     pinned: &str,
 ) -> Result<()> {
-    let profile = if release { "release" } else { "debug" };
+    // `wasm-release` (root Cargo.toml): size-optimised, unlike the native `release`.
+    let profile = if release { "wasm-release" } else { "debug" };
     println!(
         "dist: building the {} module for {WASM_TARGET} ({profile}, feature `{}`)",
         module.name, module.feature
@@ -207,7 +208,7 @@ fn build_module(
         module.feature,
     ]);
     if release {
-        cargo.arg("--release");
+        cargo.args(["--profile", profile]);
     }
     run_command(&mut cargo)?;
     let raw_wasm = target_dir

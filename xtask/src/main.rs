@@ -10,6 +10,8 @@
 
 mod bench;
 mod bench_hits;
+mod bench_rewrite_browser;
+mod bench_tracking;
 mod demo;
 mod dist;
 mod setup;
