@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod error;
 pub mod me;
+pub mod messages;
 pub mod profile;
 pub mod settings;
 pub mod sfid;

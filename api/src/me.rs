@@ -34,6 +34,9 @@ pub struct Me {
     pub signing_key: SigningKey,
     /// The Salesforce user activity is written as, and through which connection.
     pub crm_owner: Option<CrmOwner>,
+    /// Base URL of tracked pixels and links (`{base}/t/o/…`, `{base}/t/c/…`).
+    #[serde(default)]
+    pub tracking_base_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,7 @@ pub struct AppInner {
     pub crm_http: salespane_crm::CrmHttp,
     /// Cancelled when the server shuts down: background workers finish their step and stop.
     pub shutdown: CancellationToken,
+    pub tracking: crate::tracking::Tracking,
 }
 
 impl Deref for AppState {
@@ -56,6 +57,7 @@ impl AppState {
         let crm_http =
             salespane_crm::CrmHttp::new(Duration::from_secs(settings.upstream_timeout_seconds))?;
         let identity = IdentityVerifier::new(crm_http.clone(), settings.verifier());
+        let tracking = crate::tracking::Tracking::new(&settings.tracking)?;
         Ok(AppState(Arc::new(AppInner {
             db,
             settings,
@@ -64,6 +66,7 @@ impl AppState {
             http,
             crm_http,
             shutdown: CancellationToken::new(),
+            tracking,
         })))
     }
 }
@@ -81,6 +84,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::provisioning::teams::routes())
         .merge(crate::provisioning::autosync::routes())
         .merge(crate::scim::routes())
+        .merge(crate::tracking::routes())
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {

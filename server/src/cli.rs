@@ -72,10 +72,12 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let db = Db::connect(&args.database).await?;
     let state = AppState::new(db.clone(), settings, secrets)?;
     crate::crm::access::reseal_unbound_secrets(&state).await?;
+    crate::tracking::signing_keys::reseal_unbound(&state).await?;
     if state.settings.sandbox {
         crate::crm::sandbox_mode::seed_accounts(&state).await?;
     }
-    let workers = crate::provisioning::autosync::spawn_workers(&state);
+    let mut workers = crate::provisioning::autosync::spawn_workers(&state);
+    workers.extend(crate::tracking::start(&state)?);
     let router = app::router(state.clone());
     if state.settings.sandbox {
         crate::crm::link::connect_sandbox_team_sync(&state, router.clone()).await;

@@ -245,6 +245,9 @@ pub struct ServerArgs {
     )]
     pub enable_test_panic_route: bool,
 
+    #[command(flatten)]
+    pub tracking: crate::tracking::config::TrackingArgs,
+
     /// Log format.
     #[arg(long, env = "SALESPANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -323,6 +326,7 @@ pub struct Settings {
     /// Origins CORS lets call the API (see `--extension-origin`).
     pub extension_origins: Vec<String>,
     pub test_panic_route: bool,
+    pub tracking: crate::tracking::config::TrackingSettings,
 }
 
 /// The demo extension's client id (`DEFAULT_CLIENT_ID` in the extension's `src/settings.rs`),
@@ -416,6 +420,7 @@ impl ServerArgs {
             body_read_timeout_seconds: self.body_read_timeout_seconds,
             extension_origins: self.extension_origins.clone(),
             test_panic_route: self.enable_test_panic_route,
+            tracking: self.tracking.settings(&self.database),
         }
     }
 

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scim_attributes",
         include_str!("../migrations/0005_scim_attributes.sql"),
     ),
+    (
+        6,
+        "tracking",
+        include_str!("../migrations/0006_tracking.sql"),
+    ),
 ];
 
 /// How long an SQLite writer waits for the lock before the request answers 503.

@@ -10,6 +10,7 @@
 pub mod admin_cli;
 pub mod app;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod crm;
 pub mod crypto;

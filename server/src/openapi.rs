@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Account administration (admins only)"),
         (name = "crm", description = "Salesforce connections"),
         (name = "scim", description = "SCIM 2.0 provisioning (Okta, Entra ID)"),
+        (name = "messages", description = "Tracked mail: sending, recording sends, opens and clicks"),
     )
 )]
 pub struct ApiDoc;

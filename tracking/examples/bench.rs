@@ -9,18 +9,11 @@ use salespane_tracking::link::{new_message_id, LinkKey};
 use salespane_tracking::rewrite::{rewrite, RewriteOptions};
 use std::time::Instant;
 
-/// One block of a realistic sales mail: paragraphs, inline markup, links with query strings,
-/// a signature table, and a quoted earlier message.
-const BLOCK: &str = concat!(
-    "<div dir=\"ltr\"><p style=\"margin:0 0 12px 0;font-family:Arial,sans-serif\">Hi Ann,</p>\n",
-    "<p>Following our call, here is <a href=\"https://www.acme.example/pricing?plan=team&amp;utm_source=mail\">the pricing page</a> ",
-    "and <b>the case study</b> from <a href=\"https://blog.acme.example/2026/case-study\" target=\"_blank\">our blog</a>. ",
-    "Let me know &mdash; I&#39;m available on <a href=\"tel:+33123456789\">+33 1 23 45 67 89</a>.</p>\n",
-    "<table cellpadding=\"0\" cellspacing=\"0\"><tr><td><img src=\"https://cdn.acme.example/logo.png\" width=\"80\" alt=\"Acme\"></td>",
-    "<td>Bob Seller<br><a href=\"mailto:bob@acme.example\">bob@acme.example</a></td></tr></table></div>\n",
-    "<div class=\"gmail_quote\"><div class=\"gmail_attr\">On Mon, Ann wrote:</div><blockquote class=\"gmail_quote\">",
-    "Could you send <a href=\"https://old.example/thread\">the details</a>?</blockquote></div>\n",
-);
+/// One block of a realistic sales mail (paragraphs, inline markup, links with query strings,
+/// a signature table, and a quoted earlier message), repeated to the wanted size. In its own
+/// file so that `cargo xtask bench --only rewrite-browser` rewrites the very same mail in the
+/// browser.
+const BLOCK: &str = include_str!("bench_mail_block.html");
 
 fn body_of(size: usize) -> String {
     let mut html = String::with_capacity(size + BLOCK.len() + 32);

@@ -5,8 +5,12 @@
 /// The URL a browser follows for an href value (decoded): leading and trailing C0 controls and
 /// spaces removed, tabs and newlines removed everywhere (the URL standard's first steps).
 pub fn url_of(decoded: &str) -> String {
-    decoded
-        .trim_matches(|c: char| c <= ' ')
+    let trimmed = decoded.trim_matches(|c: char| c <= ' ');
+    if !trimmed.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        // Nearly every link: one copy, no per-character work.
+        return trimmed.to_owned();
+    }
+    trimmed
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect()

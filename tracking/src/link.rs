@@ -135,13 +135,16 @@ pub fn signed_bytes(
         Vec::with_capacity(DOMAIN.len() + fields.iter().map(|f| 4 + f.len()).sum::<usize>());
     out.extend_from_slice(DOMAIN);
     for field in fields {
-        // Fields are bounded far below 4 GiB by the callers (a destination by
-        // MAX_DESTINATION_BYTES, a body by the rewriter's input); saturate rather than wrap.
-        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&field_len(field).to_be_bytes());
         out.extend_from_slice(field);
     }
     out
+}
+
+/// A field's length prefix. Fields are bounded far below 4 GiB by the callers (a destination
+/// by the rewriter's input limit); saturate rather than wrap.
+fn field_len(field: &[u8]) -> u32 {
+    u32::try_from(field.len()).unwrap_or(u32::MAX)
 }
 
 fn keyed(secret: &[u8]) -> HmacSha256 {
@@ -162,6 +165,8 @@ fn unreachable_hmac() -> ! {
 #[derive(Clone)]
 pub struct Signer<'a> {
     key_id: &'a str,
+    /// The key id as it goes in a URL.
+    key_param: String,
     mac: HmacSha256,
 }
 
@@ -169,6 +174,7 @@ impl<'a> Signer<'a> {
     pub fn new(key: &LinkKey<'a>) -> Signer<'a> {
         Signer {
             key_id: key.id,
+            key_param: encode_component(key.id),
             mac: keyed(key.secret),
         }
     }
@@ -181,26 +187,48 @@ impl<'a> Signer<'a> {
         link_index: u32,
         destination: &str,
     ) -> String {
+        let mut out = String::with_capacity(SIG_CHARS);
+        self.push_sign(&mut out, kind, message_id, link_index, destination);
+        out
+    }
+
+    /// [`Signer::sign`], appended to `out` (no allocation of its own).
+    fn push_sign(
+        &self,
+        out: &mut String,
+        kind: LinkKind,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) {
         let mut mac = self.mac.clone();
-        mac.update(&signed_bytes(
-            kind,
-            message_id,
-            link_index,
-            destination,
-            self.key_id,
-        ));
+        // The bytes of `signed_bytes`, fed piece by piece rather than copied first.
+        mac.update(DOMAIN);
+        for field in [
+            kind.label(),
+            message_id.as_bytes(),
+            &link_index.to_be_bytes(),
+            destination.as_bytes(),
+            self.key_id.as_bytes(),
+        ] {
+            mac.update(&field_len(field).to_be_bytes());
+            mac.update(field);
+        }
         let tag = mac.finalize().into_bytes();
-        URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES])
+        URL_SAFE_NO_PAD.encode_string(&tag[..SIG_BYTES], out);
     }
 
     /// See [`pixel_url`].
     pub fn pixel_url(&self, base: &str, message_id: &str) -> String {
-        let sig = self.sign(LinkKind::Open, message_id, 0, "");
-        format!(
-            "{}/t/o/{message_id}.gif?k={}&s={sig}",
-            base_of(base),
-            encode_component(self.key_id)
-        )
+        let mut out = String::with_capacity(base.len() + message_id.len() + 64);
+        out.push_str(base_of(base));
+        out.push_str("/t/o/");
+        out.push_str(message_id);
+        out.push_str(".gif?k=");
+        out.push_str(&self.key_param);
+        out.push_str("&s=");
+        self.push_sign(&mut out, LinkKind::Open, message_id, 0, "");
+        out
     }
 
     /// See [`click_url`].
@@ -211,14 +239,53 @@ impl<'a> Signer<'a> {
         link_index: u32,
         destination: &str,
     ) -> String {
-        let sig = self.sign(LinkKind::Click, message_id, link_index, destination);
-        format!(
-            "{}/t/c/{message_id}/{link_index}?u={}&k={}&s={sig}",
-            base_of(base),
-            encode_component(destination),
-            encode_component(self.key_id)
-        )
+        let mut out = String::new();
+        self.push_click_url(&mut out, base, message_id, link_index, destination);
+        out
     }
+
+    /// [`Signer::click_url`], appended to `out`: the rewriter builds every link of a body in
+    /// one reused buffer instead of a few strings per link.
+    pub fn push_click_url(
+        &self,
+        out: &mut String,
+        base: &str,
+        message_id: &str,
+        link_index: u32,
+        destination: &str,
+    ) {
+        out.reserve(base.len() + message_id.len() + destination.len() + self.key_param.len() + 64);
+        out.push_str(base_of(base));
+        out.push_str("/t/c/");
+        out.push_str(message_id);
+        out.push('/');
+        push_decimal(out, link_index);
+        out.push_str("?u=");
+        out.extend(form_urlencoded::byte_serialize(destination.as_bytes()));
+        out.push_str("&k=");
+        out.push_str(&self.key_param);
+        out.push_str("&s=");
+        self.push_sign(out, LinkKind::Click, message_id, link_index, destination);
+    }
+}
+
+/// Characters of a signature: base64url of [`SIG_BYTES`] bytes, unpadded.
+const SIG_CHARS: usize = (SIG_BYTES * 4).div_ceil(3);
+
+fn push_decimal(out: &mut String, value: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// The signature of one link, base64url without padding.
@@ -390,7 +457,7 @@ pub fn parse(path: &str, query: Option<&str>) -> Result<TrackedRequest, LinkErro
 /// True for a destination a click link may carry: `http:` or `https:` (any case), with
 /// something after the scheme, within [`MAX_DESTINATION_BYTES`], and no control characters.
 pub fn is_http_destination(destination: &str) -> bool {
-    if destination.len() > MAX_DESTINATION_BYTES || destination.chars().any(char::is_control) {
+    if destination.len() > MAX_DESTINATION_BYTES || has_control(destination) {
         return false;
     }
     let lower_prefix = |prefix: &str| {
@@ -400,6 +467,20 @@ pub fn is_http_destination(destination: &str) -> bool {
             && destination.len() > prefix.len()
     };
     lower_prefix("http://") || lower_prefix("https://")
+}
+
+/// True when `text` holds a control character (`char::is_control`: U+0000 to U+001F and
+/// U+007F to U+009F), read as bytes: in UTF-8 the C1 controls are 0xC2 then 0x80 to 0x9F.
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| {
+        b < 0x20
+            || b == 0x7f
+            || (b == 0xc2
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| (0x80..=0x9f).contains(next)))
+    })
 }
 
 fn checked_message_id(id: &str) -> Result<String, LinkError> {
@@ -507,6 +588,43 @@ mod tests {
 
     const BASE: &str = "http://127.0.0.1:8787";
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        for code in (0u32..0x800).chain([0x2028, 0xfeff, 0x1f600]) {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let text = format!("https://a.example/{c}x");
+            assert_eq!(has_control(&text), c.is_control(), "U+{code:04X}");
+        }
+    }
+
+    #[test]
+    fn click_urls_appended_to_a_buffer_equal_the_built_ones() {
+        let signer = Signer::new(&LinkKey {
+            id: "key_1",
+            secret: SECRET,
+        });
+        let id = new_message_id([9; 16]);
+        let mut out = String::from("kept:");
+        for index in [0, 7, 10, 4_294_967_295] {
+            out.truncate("kept:".len());
+            signer.push_click_url(&mut out, BASE, &id, index, "https://a.example/?q=1 2&r=é");
+            let built = click_url(
+                BASE,
+                &id,
+                index,
+                "https://a.example/?q=1 2&r=é",
+                &LinkKey {
+                    id: "key_1",
+                    secret: SECRET,
+                },
+            );
+            assert_eq!(out, format!("kept:{built}"));
+            assert!(built.contains(&format!("/{index}?u=")), "{built}");
+        }
+    }
 
     fn key() -> LinkKey<'static> {
         LinkKey {
@@ -686,6 +804,19 @@ mod tests {
         assert_eq!(
             parsed(&evil).unwrap().verify(SECRET),
             Err(LinkError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn signatures_are_the_hmac_of_the_documented_bytes() {
+        let bytes = signed_bytes(LinkKind::Click, &mid(), 5, "https://a.example/x", key().id);
+        let mut mac = keyed(SECRET);
+        mac.update(&bytes);
+        let expected = URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..SIG_BYTES]);
+        let signer = Signer::new(&key());
+        assert_eq!(
+            signer.sign(LinkKind::Click, &mid(), 5, "https://a.example/x"),
+            expected
         );
     }
 

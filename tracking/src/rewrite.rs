@@ -431,6 +431,12 @@ fn scan(html: &str) -> Scan {
 /// The text of an attribute value, escaped for either quote and for `&`, `<` and `>`.
 fn escape_attribute(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 32);
+    push_escaped_attribute(&mut out, value);
+    out
+}
+
+/// [`escape_attribute`], appended to `out`.
+fn push_escaped_attribute(out: &mut String, value: &str) {
     let mut copied = 0;
     for (at, byte) in value.bytes().enumerate() {
         let entity = match byte {
@@ -447,7 +453,6 @@ fn escape_attribute(value: &str) -> String {
         copied = at + 1;
     }
     out.push_str(&value[copied..]);
-    out
 }
 
 /// The open pixel's markup: 1x1, empty alt text, taking no room, and not `display:none` (some
@@ -500,8 +505,26 @@ pub fn rewrite(html: &str, opts: &RewriteOptions) -> Result<Rewritten, RewriteEr
     let scan = scan(html);
     let signer = Signer::new(&opts.key);
     let tracked_prefix = href::tracked_prefix(opts.base);
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let pixel = opts.add_pixel.then(|| {
+        let src = signer.pixel_url(opts.base, opts.message_id);
+        (scan.body_end.unwrap_or(html.len()), pixel_html(&src))
+    });
+    // One output buffer sized up front and written in document order (the spans come from
+    // one pass and never overlap; the pixel goes before an end tag, outside every
+    // attribute), and one scratch buffer for each link's URL before it is escaped.
+    let per_link = opts.base.len() + opts.message_id.len() + opts.key.id.len() + 96;
+    let estimate: usize = scan
+        .anchors
+        .iter()
+        .map(|anchor| per_link + 3 * anchor.value.len())
+        .sum();
+    let mut out = String::with_capacity(
+        html.len() + estimate + pixel.as_ref().map_or(0, |(_, text)| text.len()),
+    );
+    let mut url = String::new();
     let mut links = Vec::new();
+    let mut copied = 0;
+    let mut pixel = pixel;
     for anchor in &scan.anchors {
         let Some(destination) = destination_to_track(anchor, &tracked_prefix) else {
             continue;
@@ -509,33 +532,30 @@ pub fn rewrite(html: &str, opts: &RewriteOptions) -> Result<Rewritten, RewriteEr
         let Ok(index) = u32::try_from(links.len()) else {
             break;
         };
-        let url = signer.click_url(opts.base, opts.message_id, index, &destination);
-        let escaped = escape_attribute(&url);
-        let replacement = if anchor.quoted_value {
-            escaped
-        } else {
-            // An unquoted value becomes a quoted one: the new one holds `&` and `=`.
-            format!("\"{escaped}\"")
-        };
-        edits.push((anchor.value.clone(), replacement));
+        if let Some((at, text)) = pixel.take_if(|(at, _)| *at < anchor.value.start) {
+            splice(&mut out, html, &mut copied, at..at, &text);
+        }
+        url.clear();
+        signer.push_click_url(&mut url, opts.base, opts.message_id, index, &destination);
+        out.push_str(html.get(copied..anchor.value.start).unwrap_or_default());
+        // An unquoted value becomes a quoted one: the new one holds `&` and `=`.
+        let quote = if anchor.quoted_value { "" } else { "\"" };
+        out.push_str(quote);
+        push_escaped_attribute(&mut out, &url);
+        out.push_str(quote);
+        copied = anchor.value.end.max(copied);
         links.push(TrackedLink { index, destination });
     }
-    if opts.add_pixel {
-        let at = scan.body_end.unwrap_or(html.len());
-        let src = signer.pixel_url(opts.base, opts.message_id);
-        edits.push((at..at, pixel_html(&src)));
-    }
-    // Spans come from one pass, in document order, and never overlap (the pixel goes before
-    // an end tag, outside every attribute); sorting keeps the pixel in its place.
-    edits.sort_by_key(|(range, _)| range.start);
-    let extra: usize = edits.iter().map(|(_, text)| text.len()).sum();
-    let mut out = String::with_capacity(html.len() + extra);
-    let mut copied = 0;
-    for (range, text) in edits {
-        out.push_str(html.get(copied..range.start).unwrap_or_default());
-        out.push_str(&text);
-        copied = range.end.max(copied);
+    if let Some((at, text)) = pixel {
+        splice(&mut out, html, &mut copied, at..at, &text);
     }
     out.push_str(html.get(copied..).unwrap_or_default());
     Ok(Rewritten { html: out, links })
+}
+
+/// Appends the input up to `range` and then `text` in its place.
+fn splice(out: &mut String, html: &str, copied: &mut usize, range: Range<usize>, text: &str) {
+    out.push_str(html.get(*copied..range.start).unwrap_or_default());
+    out.push_str(text);
+    *copied = range.end.max(*copied);
 }

@@ -9,15 +9,28 @@
 //!   SQLite and PostgreSQL (see [`server`]).
 //! - `tracking`: rewrite throughput, classifier precision/recall and a short fuzz run
 //!   (see [`crate::bench_tracking`]).
+//! - `rewrite-browser`: the tracking rewrite in headless Chromium, the background's WASM
+//!   against a DOMParser-based JavaScript rewrite (see [`crate::bench_rewrite_browser`]).
 //!
-//! Options: `--skip-setup`, `--only <sizes|browser|server|tracking>` (repeatable).
+//! - `hits`: tracking hits recorded per second and p99 against nginx (see
+//!   [`crate::bench_hits`]).
+//!
+//! Options: `--skip-setup`, `--only <sizes|browser|server|tracking|rewrite-browser|hits>`
+//! (repeatable).
 
 use crate::dist::gzip_len;
 use crate::setup;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-const PARTS: [&str; 4] = ["sizes", "browser", "server", "tracking"];
+const PARTS: [&str; 6] = [
+    "sizes",
+    "browser",
+    "server",
+    "tracking",
+    "rewrite-browser",
+    "hits",
+];
 
 pub fn run(args: &[String]) -> Result<()> {
     let mut skip_setup = false;
@@ -39,9 +52,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let wanted = |part: &str| only.is_empty() || only.iter().any(|p| p == part);
     if !skip_setup {
         setup::ensure(setup::Needs {
-            wasm: wanted("sizes") || wanted("browser"),
-            npm: wanted("sizes") || wanted("browser"),
-            browsers: wanted("browser"),
+            wasm: wanted("sizes") || wanted("browser") || wanted("rewrite-browser"),
+            npm: wanted("sizes") || wanted("browser") || wanted("rewrite-browser"),
+            browsers: wanted("browser") || wanted("rewrite-browser"),
             postgres: false,
             python: false,
         })?;
@@ -96,6 +109,20 @@ pub fn run(args: &[String]) -> Result<()> {
         if let Err(err) = crate::bench_tracking::run(&root) {
             println!("  tracking: {err:#}");
             failures.push("tracking");
+        }
+    }
+    if wanted("rewrite-browser") {
+        println!("\n==> tracking rewrite in the browser (headless Chromium)");
+        if let Err(err) = crate::bench_rewrite_browser::run(&root) {
+            println!("  rewrite-browser: {err:#}");
+            failures.push("rewrite-browser");
+        }
+    }
+    if wanted("hits") {
+        println!("\n==> tracking hits");
+        if let Err(err) = crate::bench_hits::run(&root) {
+            println!("  hits: {err:#}");
+            failures.push("hits");
         }
     }
     if !failures.is_empty() {

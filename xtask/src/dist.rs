@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub(crate) const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// One WASM module built from the core crate.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +60,7 @@ pub const UI_MODULE: CoreModule = CoreModule {
 
 pub const CORE_MODULES: [CoreModule; 2] = [BACKGROUND_MODULE, UI_MODULE];
 /// Features rustc enables by default for wasm32 that wasm-opt must accept.
-const WASM_OPT_FEATURES: &[&str] = &[
+pub(crate) const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-bulk-memory-opt",
     "--enable-nontrapping-float-to-int",

@@ -9,6 +9,8 @@
 //! - `bench`: the benchmarks behind the budgets in DESIGN.md §7.
 
 mod bench;
+mod bench_hits;
+mod bench_rewrite_browser;
 mod bench_tracking;
 mod demo;
 mod dist;

@@ -184,7 +184,7 @@ fn ensure_geckodriver() -> Result<()> {
     ]))
 }
 
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     if packages.is_empty() {
         return Ok(());
     }

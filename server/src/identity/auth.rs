@@ -87,16 +87,17 @@ impl FromRequestParts<AppState> for CurrentUser {
             .get(IDP_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        // The peer address when the server was started with connect info (it is).
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
+        // The client address (behind --trusted-proxy, from X-Forwarded-For): token checks
+        // that reach the identity provider are limited per address.
+        let address =
+            crate::client_addr::of_request(parts, &state.settings.tracking.trusted_proxies);
         let identity = state
             .identity
-            .verify(issuer.as_deref(), token, address)
+            .verify(issuer.as_deref(), token, Some(address))
             .await?;
-        resolve_user(state, identity).await
+        let user = resolve_user(state, identity).await?;
+        crate::tracking::sender_seen::note(state, &user.account_id, &user.user_id, parts).await;
+        Ok(user)
     }
 }
 

@@ -121,6 +121,7 @@ async fn load_me(
             crm_user_id: o.crm_user_id,
             via: o.via,
         }),
+        tracking_base_url: state.settings.public_url.clone(),
     })
 }
 

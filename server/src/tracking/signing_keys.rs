@@ -6,6 +6,7 @@ use salespane_api::me::SigningKey;
 use sqlx::Row;
 
 use crate::app::AppState;
+use crate::crypto::{is_bound, Binding};
 use crate::db::is_unique_violation;
 use crate::error::ApiError;
 use crate::ids::{new_id, now_ms, random_secret};
@@ -33,10 +34,11 @@ async fn live_key(
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
+    let id: String = row.try_get("id")?;
     let sealed: String = row.try_get("secret_sealed")?;
-    let secret = state.secrets.open(&sealed).map_err(ApiError::internal)?;
+    let secret = open_secret(state, &sealed, &id, account_id)?;
     Ok(Some(SigningKey {
-        id: row.try_get("id")?,
+        id,
         secret,
         created_at: row.try_get("created_at")?,
     }))
@@ -59,7 +61,7 @@ pub async fn current(
     .bind(&key.id)
     .bind(account_id)
     .bind(user_id)
-    .bind(state.secrets.seal(&key.secret))
+    .bind(seal_secret(state, &key.secret, &key.id, account_id))
     .bind(key.created_at)
     .execute(&state.db.pool)
     .await;
@@ -92,7 +94,7 @@ pub async fn rotate(
     .bind(&key.id)
     .bind(account_id)
     .bind(user_id)
-    .bind(state.secrets.seal(&key.secret))
+    .bind(seal_secret(state, &key.secret, &key.id, account_id))
     .bind(key.created_at)
     .execute(&mut *tx)
     .await
@@ -121,11 +123,12 @@ pub async fn find(
     .fetch_optional(&state.db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
+    let id: String = row.try_get("id")?;
     let sealed: String = row.try_get("secret_sealed")?;
     Ok(Some(StoredKey {
-        id: row.try_get("id")?,
+        secret: open_secret(state, &sealed, &id, account_id)?,
+        id,
         user_id: row.try_get("user_id")?,
-        secret: state.secrets.open(&sealed).map_err(ApiError::internal)?,
         created_at: row.try_get("created_at")?,
         retired_at: row.try_get("retired_at")?,
     }))
@@ -137,4 +140,94 @@ fn new_key() -> SigningKey {
         secret: random_secret(32),
         created_at: now_ms(),
     }
+}
+
+/// A key as the hit path needs it: found by its id alone (the link names it), which tells
+/// the account and the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOwner {
+    pub id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub secret: String,
+}
+
+/// Any key by id, live or retired, with its account and user.
+pub async fn find_by_id(state: &AppState, key_id: &str) -> Result<Option<KeyOwner>, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, account_id, user_id, secret_sealed FROM signing_keys WHERE id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let sealed: String = row.try_get("secret_sealed")?;
+    Ok(Some(KeyOwner {
+        secret: open_secret(state, &sealed, &id, &account_id)?,
+        id,
+        account_id,
+        user_id: row.try_get("user_id")?,
+    }))
+}
+
+/// Where a key's secret is sealed: bound to its row and account, so a ciphertext copied to
+/// another key or account does not open.
+fn sealed_in<'a>(key_id: &'a str, account_id: &'a str) -> Binding<'a> {
+    Binding {
+        table: "signing_keys",
+        column: "secret_sealed",
+        row_id: key_id,
+        account_id,
+    }
+}
+
+fn seal_secret(state: &AppState, secret: &str, key_id: &str, account_id: &str) -> String {
+    state
+        .secrets
+        .seal_bound(secret, &sealed_in(key_id, account_id))
+}
+
+fn open_secret(
+    state: &AppState,
+    sealed: &str,
+    key_id: &str,
+    account_id: &str,
+) -> Result<String, ApiError> {
+    state
+        .secrets
+        .open_bound(sealed, &sealed_in(key_id, account_id))
+        .map_err(ApiError::internal)
+}
+
+/// Binds secrets sealed by an older version (unbound `v1`) to their rows; run at start,
+/// beside [`crate::crm::access::reseal_unbound_secrets`].
+pub async fn reseal_unbound(state: &AppState) -> Result<usize, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, account_id, secret_sealed FROM signing_keys WHERE secret_sealed NOT LIKE 'v2.%'",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut resealed = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let account_id: String = row.try_get("account_id")?;
+        let sealed: String = row.try_get("secret_sealed")?;
+        if is_bound(&sealed) {
+            continue;
+        }
+        // An unreadable old value stays as it is and fails like any broken secret.
+        let Ok(plain) = state.secrets.open(&sealed) else {
+            continue;
+        };
+        sqlx::query("UPDATE signing_keys SET secret_sealed = $1 WHERE id = $2 AND account_id = $3")
+            .bind(seal_secret(state, &plain, &id, &account_id))
+            .bind(&id)
+            .bind(&account_id)
+            .execute(&state.db.pool)
+            .await?;
+        resealed += 1;
+    }
+    Ok(resealed)
 }

@@ -74,7 +74,7 @@ impl TestServer {
             }
         };
         let secret_key = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ=".to_string();
-        let (child, base) = spawn_server(&database_url, &secret_key, extra_args);
+        let (child, base) = spawn_server(&database_url, &secret_key, &dir, extra_args);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -97,10 +97,17 @@ impl TestServer {
     /// database and port-free address; returns the new base URL.
     pub async fn restart(&mut self, extra_args: &[&str]) {
         self.stop_gracefully();
-        let (child, base) = spawn_server(&self.database_url, &self.secret_key, extra_args);
+        let (child, base) =
+            spawn_server(&self.database_url, &self.secret_key, &self.dir, extra_args);
         self.child = child;
         self.sandbox = format!("{base}/sfdc");
         self.base = base;
+    }
+
+    /// Ends the process at once (SIGKILL): nothing in it gets to finish or flush.
+    pub fn kill_now(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub fn stop_gracefully(&mut self) {
@@ -262,7 +269,12 @@ impl Drop for TestServer {
     }
 }
 
-fn spawn_server(database_url: &str, secret_key: &str, extra_args: &[&str]) -> (Child, String) {
+fn spawn_server(
+    database_url: &str,
+    secret_key: &str,
+    data_dir: &std::path::Path,
+    extra_args: &[&str],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_salespane-server"))
         .args([
             "--sandbox",
@@ -271,6 +283,9 @@ fn spawn_server(database_url: &str, secret_key: &str, extra_args: &[&str]) -> (C
             "--database",
             database_url,
         ])
+        // The server's files (the tracking write-ahead file) stay in the test's directory.
+        .arg("--data-dir")
+        .arg(data_dir)
         .args(extra_args)
         .env("SALESPANE_SECRET_KEY", secret_key)
         .env("SALESPANE_LOG", "warn")

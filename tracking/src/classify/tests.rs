@@ -151,7 +151,7 @@ fn apple_privacy_protection_prefetch_is_not_counted() {
         "ua_apple_mpp_bare_mozilla",
     );
     let by_range = open(
-        "17.58.1.2",
+        "104.28.40.2",
         Some("Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15"),
         T0,
     );
