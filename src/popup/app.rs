@@ -61,7 +61,8 @@ fn input_from(idp_name: &str, status: Result<Value, PageError>) -> PopupInput {
 
 /// Loads the state from the background, then shows the popup and keeps it up to date.
 pub fn start() -> Result<(), JsValue> {
-    spawn_local(async {
+    // Leptos' executor starts with the mount: before it, the browser's.
+    wasm_bindgen_futures::spawn_local(async {
         let idp_name = send(json!({"v":1,"type":"getSettings"}))
             .await
             .ok()
