@@ -1,843 +1,723 @@
 //! The admin pages (admin.html), for administrators only: sales users (seats, import from
 //! the CRM, refresh, deactivate / reactivate / remove), the Salesforce connection, automatic
 //! user sync and its workflows, teams, privileges and SCIM tokens. Each section loads on its
-//! own, so one failing endpoint leaves the others usable.
+//! own (a resource per endpoint), so one failing endpoint leaves the others usable; an
+//! action reloads only the resources it changed.
 
 use super::progress::{self, Progress, IMPORT_CHUNK};
 use super::rpc;
-use super::view::{self, actions, error_box, note, page_root, section};
 use super::PageError;
-use crate::ui::dom::{self, el, msg, t, t_with, text, with_class};
+use crate::ui::browser;
+use crate::ui::components::{
+    Button, ButtonRow, Cell, Checkbox, Empty, ErrorBox, Loaded, Loading, Note, PageFrame, Pager,
+    ProgressBar, Section, Select, SelectAll, Status, StatusLine, Table, TextInput, Working,
+};
+use crate::ui::i18n::{t, t_with};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use salespane_api::admin::{
-    CrmUsersPage, ImportRefusal, ImportResult, RefreshReport, ResetResult, SalesUser, Seats,
-    TeamSyncStatus,
+    CrmUserRow, CrmUsersPage, ImportRefusal, ImportResult, RefreshReport, ResetResult, SalesUser,
+    Seats, TeamSyncStatus,
 };
 use salespane_api::me::{MyCrmConnection, PanelComponent, Role, UserStatus};
 use salespane_api::settings::{
     AutoSyncSettings, CrmObject, PrivilegeSettings, ScimToken, ScimTokenIssued, Team, Workflow,
     WorkflowTrigger,
 };
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
 
 const CRM_PAGE_SIZE: i64 = 25;
 
+/// Renders the page in place of admin.html's `#salespane-page`.
 pub fn start() -> Result<(), JsValue> {
-    let root = page_root()?;
-    dom::clear(&root);
-    root.set_attribute("data-page", "admin")?;
-    root.set_attribute("data-state", "loading")?;
-    let header = el("header")?;
-    header.append_child(&*msg("h1", "adminHeading")?)?;
-    root.append_child(&header)?;
-    root.append_child(&*note("pageLoading")?)?;
-    wasm_bindgen_futures::spawn_local(async move {
-        let auth = rpc::status().await;
-        let _ = draw(&root, &header, auth);
-    });
-    Ok(())
+    browser::mount_in_place_of("salespane-page", || view! { <AdminPage/> })
 }
 
-fn draw(
-    root: &Element,
-    header: &Element,
-    auth: Result<rpc::AuthStatus, PageError>,
-) -> Result<(), JsValue> {
-    dom::clear(root);
-    root.append_child(header)?;
-    let me = match auth {
-        Ok(auth) if auth.signed_in && auth.me.is_some() => auth.me,
-        Ok(auth) => {
-            let error = auth
-                .error
-                .map(|d| PageError {
-                    status: 401,
-                    code: d.code,
-                    message: d.message,
-                })
-                .unwrap_or_else(|| PageError::local("not_signed_in", &t("adminSignInFirst")));
-            root.append_child(&*error_box(&error)?)?;
-            root.set_attribute("data-state", "signed-out")?;
-            return Ok(());
-        }
-        Err(error) => {
-            root.append_child(&*error_box(&error)?)?;
-            root.set_attribute("data-state", "error")?;
-            return Ok(());
-        }
-    };
-    let Some(me) = me else { return Ok(()) };
-    if me.user.role != Role::Admin {
-        // Nothing else is drawn or fetched: the page holds no admin data for sales users.
-        let refusal = with_class(msg("p", "adminOnlyAdmins")?, "alert");
-        refusal.set_attribute("role", "alert")?;
-        dom::testid(&refusal, "not-admin")?;
-        root.append_child(&refusal)?;
-        root.set_attribute("data-state", "not-admin")?;
-        return Ok(());
-    }
-    header.append_child(&with_class(
-        text("p", &t_with("adminAccount", &[&me.account.name]))?,
-        "note",
-    ))?;
-    let nav = el("nav")?;
-    nav.set_attribute("aria-label", &t("adminSectionsLabel"))?;
-    let list = with_class(el("ul")?, "toc");
-    let sections: [(&str, &str); 6] = [
-        ("admin-users", "adminUsersHeading"),
-        ("admin-crm", "adminCrmHeading"),
-        ("admin-autosync", "adminAutoSyncHeading"),
-        ("admin-teams", "adminTeamsHeading"),
-        ("admin-privileges", "adminPrivilegesHeading"),
-        ("admin-scim", "adminScimHeading"),
-    ];
-    for (id, title) in sections {
-        let item = el("li")?;
-        let link = msg("a", title)?;
-        link.set_attribute("href", &format!("#{id}"))?;
-        item.append_child(&link)?;
-        list.append_child(&item)?;
-    }
-    nav.append_child(&list)?;
-    root.append_child(&nav)?;
-    root.append_child(&*users_section()?)?;
-    root.append_child(&*crm_section()?)?;
-    root.append_child(&*autosync_section()?)?;
-    root.append_child(&*teams_section()?)?;
-    root.append_child(&*privileges_section()?)?;
-    root.append_child(&*scim_section()?)?;
-    root.set_attribute("data-state", "ready")?;
-    Ok(())
-}
-
-/// A section with an id (for the table of contents) and a body that loads itself.
-fn admin_section(id: &str, title: &str) -> Result<(Element, Element), JsValue> {
-    let s = section(title, id)?;
-    s.set_id(id);
-    let body = el("div")?;
-    s.append_child(&body)?;
-    Ok((s, body))
-}
-
-/// Loads `work` into `body`: a loading note first, an error box if it fails.
-fn load_into<F>(body: &Element, work: F)
+/// A `GET` of the API as a resource: loads now, and again on `refetch`.
+fn get<T>(path: &'static str) -> LocalResource<Result<T, PageError>>
 where
-    F: Future<Output = Result<(), PageError>> + 'static,
+    T: DeserializeOwned + 'static,
 {
-    dom::clear(body);
-    let _ = body.set_attribute("aria-busy", "true");
-    if let Ok(loading) = note("pageLoading") {
-        let _ = body.append_child(&loading);
-    }
-    let target = body.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = work.await;
-        let _ = target.remove_attribute("aria-busy");
-        if let Some(first) = target.first_element_child() {
-            if first.get_attribute("class").as_deref() == Some("note")
-                && first.text_content() == Some(t("pageLoading"))
-            {
-                first.remove();
-            }
+    LocalResource::new(move || rpc::api::<T>("GET", path, None))
+}
+
+/// A resource's value as a signal, for [`Loaded`].
+fn data<T: Clone + Send + Sync + 'static>(
+    resource: LocalResource<Result<T, PageError>>,
+) -> Signal<Option<Result<T, PageError>>> {
+    Signal::derive(move || resource.get())
+}
+
+/// Who is looking: what the page shows follows from it.
+#[derive(Clone)]
+enum Viewer {
+    Admin { account: String },
+    NotAdmin,
+    SignedOut(PageError),
+    Failed(PageError),
+}
+
+impl Viewer {
+    fn state(&self) -> &'static str {
+        match self {
+            Viewer::Admin { .. } => "ready",
+            Viewer::NotAdmin => "not-admin",
+            Viewer::SignedOut(_) => "signed-out",
+            Viewer::Failed(_) => "error",
         }
-        if let Err(error) = result {
-            if let Ok(shown) = error_box(&error) {
-                let _ = target.append_child(&shown);
-            }
+    }
+}
+
+async fn viewer() -> Viewer {
+    match rpc::status().await {
+        Ok(auth) => match auth.me.filter(|_| auth.signed_in) {
+            Some(me) if me.user.role == Role::Admin => Viewer::Admin {
+                account: me.account.name,
+            },
+            Some(_) => Viewer::NotAdmin,
+            None => Viewer::SignedOut(
+                auth.error
+                    .map(|d| PageError {
+                        status: 401,
+                        code: d.code,
+                        message: d.message,
+                    })
+                    .unwrap_or_else(|| PageError::local("not_signed_in", &t("adminSignInFirst"))),
+            ),
+        },
+        Err(error) => Viewer::Failed(error),
+    }
+}
+
+const SECTIONS: [(&str, &str); 6] = [
+    ("admin-users", "adminUsersHeading"),
+    ("admin-crm", "adminCrmHeading"),
+    ("admin-autosync", "adminAutoSyncHeading"),
+    ("admin-teams", "adminTeamsHeading"),
+    ("admin-privileges", "adminPrivilegesHeading"),
+    ("admin-scim", "adminScimHeading"),
+];
+
+#[component]
+fn AdminPage() -> impl IntoView {
+    let who = LocalResource::new(viewer);
+    let state = Signal::derive(move || {
+        who.with(|w| w.as_ref().map_or("loading", Viewer::state).to_string())
+    });
+    let subtitle = Signal::derive(move || {
+        who.with(|w| match w {
+            Some(Viewer::Admin { account }) => Some(t_with("adminAccount", &[account])),
+            _ => None,
+        })
+    });
+    view! {
+        <PageFrame page="admin" heading="adminHeading" subtitle state>
+            {move || match who.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Viewer::SignedOut(error) | Viewer::Failed(error)) => view! { <ErrorBox error/> }.into_any(),
+                // Nothing else is drawn or fetched: the page holds no admin data for sales users.
+                Some(Viewer::NotAdmin) => {
+                    view! { <p class="alert" role="alert" data-testid="not-admin">{t("adminOnlyAdmins")}</p> }
+                        .into_any()
+                }
+                Some(Viewer::Admin { .. }) => view! { <AdminSections/> }.into_any(),
+            }}
+        </PageFrame>
+    }
+}
+
+#[component]
+fn AdminSections() -> impl IntoView {
+    let toc = SECTIONS
+        .iter()
+        .map(|(id, title)| view! { <li><a href=format!("#{id}")>{t(title)}</a></li> })
+        .collect_view();
+    view! {
+        <nav aria-label=t("adminSectionsLabel")>
+            <ul class="toc">{toc}</ul>
+        </nav>
+        <UsersSection/>
+        <CrmSection/>
+        <AutoSyncSection/>
+        <TeamsSection/>
+        <PrivilegesSection/>
+        <ScimSection/>
+    }
+}
+
+/// Runs `work`, saying in `status` that it runs, then that it is done or why it failed.
+fn run(status: RwSignal<Status>, work: impl Future<Output = Result<(), PageError>> + 'static) {
+    status.set(Status::busy(t("pageWorking")));
+    spawn_local(async move {
+        match work.await {
+            Ok(()) => status.update(|s| {
+                if s.is_busy() {
+                    *s = Status::ok(t("pageDone"));
+                }
+            }),
+            Err(error) => status.set(Status::error(&error)),
         }
     });
 }
 
-/// A button whose click runs `work`, disabled meanwhile, with errors shown in `status`.
-fn action_button<F, Fut>(
-    label: &str,
-    testid: &str,
-    status: &Element,
+/// A button whose click runs `work`, disabled meanwhile, reporting in `status`.
+#[component]
+fn ActionButton<F, Fut>(
+    #[prop(into)] label: String,
+    testid: &'static str,
+    status: RwSignal<Status>,
     work: F,
-) -> Result<HtmlButtonElement, JsValue>
+    #[prop(optional)] primary: bool,
+    #[prop(optional, into)] aria_label: MaybeProp<String>,
+) -> impl IntoView
 where
     F: Fn() -> Fut + 'static,
     Fut: Future<Output = Result<(), PageError>> + 'static,
 {
-    let button = dom::button(label, testid, || {})?;
-    let (b, line) = (button.clone(), status.clone());
-    dom::on(&button, "click", move |_| {
-        view::set_busy(&b, true);
-        dom::set_status(&line, "busy", &t("pageWorking"));
-        let (b, line) = (b.clone(), line.clone());
-        let fut = work();
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = fut.await;
-            view::set_busy(&b, false);
-            match result {
-                Ok(()) => {
-                    if line.get_attribute("data-kind").as_deref() == Some("busy") {
-                        dom::set_status(&line, "ok", &t("pageDone"));
-                    }
-                }
-                Err(error) => view::show_error_in(&line, &error),
-            }
+    let busy = RwSignal::new(false);
+    let click = move || {
+        busy.set(true);
+        let work = work();
+        run(status, async move {
+            let result = work.await;
+            // The list holding this button may have been drawn again meanwhile.
+            busy.try_set(false);
+            result
         });
-    });
-    Ok(button)
+    };
+    view! { <Button label=label testid primary busy aria_label on_click=click/> }
 }
 
 // ----- Sales users -------------------------------------------------------------------
 
-#[derive(Default)]
-struct UsersState {
-    search: String,
-    page: i64,
-    selected: BTreeSet<String>,
-    crm: Option<CrmUsersPage>,
-    seats: Option<Seats>,
-}
-
-#[derive(Clone)]
-struct UsersView {
-    state: Rc<RefCell<UsersState>>,
-    seats: Element,
-    crm: Element,
-    users: Element,
-    import_status: Element,
-    progress_box: Element,
-}
-
-fn users_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-users", "adminUsersHeading")?;
-    let seats = el("div")?;
-    dom::testid(&seats, "seats")?;
-
-    let import = el("div")?;
-    import.append_child(&*msg("h3", "adminImportHeading")?)?;
-    import.append_child(&*note("adminImportNote")?)?;
-    let search_form = with_class(el("form")?, "search");
-    search_form.set_attribute("role", "search")?;
-    let (search_field, search) =
-        dom::input_field("admin-crm-search", &t("adminSearchLabel"), "search", "")?;
-    let search_button = dom::button(&t("adminSearch"), "crm-search", || {})?;
-    search_button.set_type("submit");
-    dom::append(&search_form, &[&search_field, &search_button])?;
-    let crm = el("div")?;
-    dom::testid(&crm, "crm-users")?;
-    let progress_box = with_class(el("div")?, "progress");
-    progress_box.set_attribute("hidden", "")?;
-    let import_status = dom::status_line("import-status")?;
-    dom::append(
-        &import,
-        &[&search_form, &crm, &progress_box, &import_status],
-    )?;
-
-    let existing = el("div")?;
-    existing.append_child(&*msg("h3", "adminUsersListHeading")?)?;
-    let users = el("div")?;
-    dom::testid(&users, "sales-users")?;
-    existing.append_child(&users)?;
-    dom::append(&body, &[&seats, &import, &existing])?;
-
-    let view = UsersView {
-        state: Rc::new(RefCell::new(UsersState {
-            page: 1,
-            ..Default::default()
-        })),
-        seats,
-        crm,
-        users,
-        import_status,
-        progress_box,
-    };
-    let v = view.clone();
-    dom::on(&search_form, "submit", move |event| {
-        event.prevent_default();
-        {
-            let mut state = v.state.borrow_mut();
-            state.search = search.value().trim().to_string();
-            state.page = 1;
-        }
-        reload_crm(&v);
-    });
-    reload_seats(&view);
-    reload_crm(&view);
-    reload_users(&view);
-    Ok(s)
-}
-
-fn reload_seats(view: &UsersView) {
-    let v = view.clone();
-    load_into(&view.seats, async move {
-        let seats: Seats = rpc::api("GET", "/api/v1/admin/seats", None).await?;
-        v.state.borrow_mut().seats = Some(seats);
-        draw_seats(&v, &seats).map_err(js_error)
-    });
-}
-
-fn draw_seats(view: &UsersView, seats: &Seats) -> Result<(), JsValue> {
-    let line = text(
-        "p",
-        &t_with(
-            "adminSeats",
-            &[
-                &seats.used.to_string(),
-                &seats.limit.to_string(),
-                &seats.left.to_string(),
-            ],
-        ),
-    )?;
-    line.set_class_name("seats");
-    for (name, value) in [
-        ("data-used", seats.used),
-        ("data-left", seats.left),
-        ("data-limit", seats.limit),
-    ] {
-        view.seats.set_attribute(name, &value.to_string())?;
-    }
-    view.seats.append_child(&line)?;
-    if seats.left <= 0 {
-        let why = with_class(msg("p", "adminNoSeatsLeft")?, "alert");
-        dom::testid(&why, "no-seats")?;
-        view.seats.append_child(&why)?;
-    }
-    Ok(())
-}
-
-fn js_error(error: JsValue) -> PageError {
-    PageError::local(
-        "page_error",
-        &error
-            .as_string()
-            .unwrap_or_else(|| "The page could not be drawn. Reload it.".into()),
-    )
-}
-
-fn crm_path(state: &UsersState) -> String {
-    let search: String = js_sys::encode_uri_component(&state.search).into();
-    format!(
-        "/api/v1/admin/crm/users?search={search}&page={}&page_size={CRM_PAGE_SIZE}",
-        state.page
-    )
-}
-
-fn reload_crm(view: &UsersView) {
-    let v = view.clone();
-    let path = crm_path(&view.state.borrow());
-    load_into(&view.crm, async move {
-        let page: CrmUsersPage = rpc::api("GET", &path, None).await?;
-        v.state.borrow_mut().crm = Some(page);
-        draw_crm(&v).map_err(js_error)
-    });
-}
-
-fn draw_crm(view: &UsersView) -> Result<(), JsValue> {
-    let state = view.state.borrow();
-    let Some(page) = &state.crm else {
-        return Ok(());
-    };
-    let container = &view.crm;
-    if page.users.is_empty() {
-        container.append_child(&*note("adminNoCrmUsers")?)?;
-        return Ok(());
-    }
-    let wrap = with_class(el("div")?, "table-wrap");
-    let table = el("table")?;
-    let caption = msg("caption", "adminCrmUsersCaption")?;
-    table.append_child(&caption)?;
-    let head = el("thead")?;
-    let row = el("tr")?;
-    let all_cell = el("th")?;
-    all_cell.set_attribute("scope", "col")?;
-    let (all_label, select_all) = dom::checkbox("crm-select-all", &t("adminSelectAllPage"), false)?;
-    dom::testid(&select_all, "select-all")?;
-    all_cell.append_child(&all_label)?;
-    row.append_child(&all_cell)?;
-    for title in [
-        "adminColName",
-        "adminColUsername",
-        "adminColTitle",
-        "adminColStatus",
-    ] {
-        let th = msg("th", title)?;
-        th.set_attribute("scope", "col")?;
-        row.append_child(&th)?;
-    }
-    head.append_child(&row)?;
-    table.append_child(&head)?;
-    let tbody = el("tbody")?;
-    let mut boxes: Vec<HtmlInputElement> = Vec::new();
-    for (i, user) in page.users.iter().enumerate() {
-        let tr = el("tr")?;
-        tr.set_attribute("data-crm-user-id", &user.crm_user_id)?;
-        let cell = el("td")?;
-        let id = format!("crm-user-{i}");
-        let (label, check) = dom::checkbox(&id, "", state.selected.contains(&user.crm_user_id))?;
-        // The checkbox is labelled by the user's name (the label's text is empty).
-        check.set_attribute("aria-label", &t_with("adminSelectUser", &[&user.name]))?;
-        check.set_value(&user.crm_user_id);
-        dom::testid(&check, "crm-user-check")?;
-        if user.sales_user_id.is_some() {
-            check.set_disabled(true);
-            check.set_checked(false);
-        } else {
-            boxes.push(check.clone());
-        }
-        let st = view.state.clone();
-        let (c, crm_id) = (check.clone(), user.crm_user_id.clone());
-        dom::on(&check, "change", move |_| {
-            let mut state = st.borrow_mut();
-            if c.checked() {
-                state.selected.insert(crm_id.clone());
-            } else {
-                state.selected.remove(&crm_id);
-            }
-        });
-        cell.append_child(&label)?;
-        tr.append_child(&cell)?;
-        tr.append_child(&*text("td", &user.name)?)?;
-        tr.append_child(&*text("td", &user.username)?)?;
-        tr.append_child(&*text("td", user.title.as_deref().unwrap_or(""))?)?;
-        let status = if user.sales_user_id.is_some() {
-            "adminAlreadyImported"
-        } else if !user.api_enabled {
-            "adminNoApiAccess"
-        } else {
-            "adminNotImported"
-        };
-        let status_cell = msg("td", status)?;
-        status_cell.set_attribute("data-status", status)?;
-        tr.append_child(&status_cell)?;
-        tbody.append_child(&tr)?;
-    }
-    table.append_child(&tbody)?;
-    dom::label_cells(&table)?;
-    wrap.append_child(&table)?;
-    container.append_child(&wrap)?;
-    let st = view.state.clone();
-    let all = select_all.clone();
-    dom::on(&select_all, "change", move |_| {
-        let mut state = st.borrow_mut();
-        for b in &boxes {
-            b.set_checked(all.checked());
-            if all.checked() {
-                state.selected.insert(b.value());
-            } else {
-                state.selected.remove(&b.value());
-            }
-        }
-    });
-
-    // Paging and the import button.
-    let pages = progress::page_count(page.total, page.page_size);
-    let pager = with_class(el("div")?, "button-row");
-    let v = view.clone();
-    let prev = dom::button(&t("adminPrevPage"), "crm-prev", move || {
-        v.state.borrow_mut().page -= 1;
-        reload_crm(&v);
-    })?;
-    prev.set_disabled(page.page <= 1);
-    let where_ = text(
-        "span",
-        &t_with(
-            "adminPageOf",
-            &[
-                &page.page.to_string(),
-                &pages.to_string(),
-                &page.total.to_string(),
-            ],
-        ),
-    )?;
-    dom::testid(&where_, "crm-page")?;
-    let v = view.clone();
-    let next = dom::button(&t("adminNextPage"), "crm-next", move || {
-        v.state.borrow_mut().page += 1;
-        reload_crm(&v);
-    })?;
-    next.set_disabled(page.page >= pages);
-    let v = view.clone();
-    let import = dom::primary(&t("adminImport"), "import", move || run_import(&v))?;
-    dom::append(&pager, &[&prev, &where_, &next, &import])?;
-    container.append_child(&pager)?;
-    Ok(())
-}
-
-/// Imports the selected CRM users in chunks, showing progress; then reports what happened.
-fn run_import(view: &UsersView) {
-    let ids: Vec<String> = view.state.borrow().selected.iter().cloned().collect();
-    if ids.is_empty() {
-        dom::set_status(&view.import_status, "error", &t("adminSelectFirst"));
-        return;
-    }
-    let v = view.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = set_import_controls(&v, true);
-        let mut counter = Progress::new(ids.len());
-        let (bar, label) = match progress_bar(&v.progress_box, ids.len()) {
-            Ok(parts) => parts,
-            Err(_) => return,
-        };
-        let mut imported = 0usize;
-        let mut mapped = 0usize;
-        let mut refused: Vec<ImportRefusal> = Vec::new();
-        let mut failure: Option<PageError> = None;
-        for chunk in progress::chunks(&ids, IMPORT_CHUNK) {
-            let result: Result<ImportResult, PageError> = rpc::api(
-                "POST",
-                "/api/v1/admin/users/import",
-                Some(json!({"crm_user_ids": chunk})),
-            )
-            .await;
-            match result {
-                Ok(result) => {
-                    imported += result.imported.len();
-                    mapped += result.mapped.len();
-                    refused.extend(result.refused);
-                }
-                Err(error) => {
-                    failure = Some(error);
-                    break;
-                }
-            }
-            counter.advance(chunk.len());
-            bar.set_value(counter.done as f64);
-            let subs = counter.substitutions();
-            label.set_text_content(Some(&t_with("progressOf", &[&subs[0], &subs[1]])));
-        }
-        let _ = set_import_controls(&v, false);
-        v.state.borrow_mut().selected.clear();
-        let _ = report_import(&v, imported, mapped, &refused, failure.as_ref());
-        reload_seats(&v);
-        reload_crm(&v);
-        reload_users(&v);
-    });
-}
-
-fn set_import_controls(view: &UsersView, busy: bool) -> Result<(), JsValue> {
-    for button in view.crm.query_selector_all("button")?.values() {
-        if let Ok(b) = button?.dyn_into::<HtmlButtonElement>() {
-            view::set_busy(&b, busy);
-        }
-    }
-    if busy {
-        dom::set_status(&view.import_status, "busy", &t("adminImporting"));
-    }
-    Ok(())
-}
-
-/// A `<progress>` with its "x of y" text, shown in `container`.
-fn progress_bar(
-    container: &Element,
-    total: usize,
-) -> Result<(web_sys::HtmlProgressElement, Element), JsValue> {
-    dom::clear(container);
-    container.remove_attribute("hidden")?;
-    let bar: web_sys::HtmlProgressElement = el("progress")?.dyn_into()?;
-    bar.set_max(total.max(1) as f64);
-    bar.set_value(0.0);
-    bar.set_id(&format!(
-        "{}-bar",
-        container.get_attribute("data-testid").unwrap_or_default()
-    ));
-    let label = text("span", &t_with("progressOf", &["0", &total.to_string()]))?;
-    dom::testid(&label, "progress-text")?;
-    label.set_attribute("aria-live", "polite")?;
-    bar.set_attribute("aria-label", &t("adminProgressLabel"))?;
-    dom::append(container, &[&bar, &label])?;
-    Ok((bar, label))
-}
-
-fn report_import(
-    view: &UsersView,
+/// What the last import did.
+#[derive(Debug, Clone, Default)]
+struct ImportReport {
     imported: usize,
     mapped: usize,
-    refused: &[ImportRefusal],
-    failure: Option<&PageError>,
-) -> Result<(), JsValue> {
-    let line = &view.import_status;
-    dom::clear(line);
-    let kind = if failure.is_some() || !refused.is_empty() {
-        "error"
-    } else {
-        "ok"
+    /// (code, who, why) per refused user.
+    refused: Vec<(String, String, String)>,
+    failure: Option<PageError>,
+}
+
+#[derive(Debug, Clone, Default)]
+enum ImportState {
+    #[default]
+    Idle,
+    Busy,
+    Problem(String),
+    Done(ImportReport),
+}
+
+/// The three lists the users section shows, reloaded after what changes them.
+#[derive(Clone, Copy)]
+struct UsersData {
+    seats: LocalResource<Result<Seats, PageError>>,
+    crm: LocalResource<Result<CrmUsersPage, PageError>>,
+    users: LocalResource<Result<Vec<SalesUser>, PageError>>,
+}
+
+impl UsersData {
+    fn reload(self) {
+        self.seats.refetch();
+        self.crm.refetch();
+        self.users.refetch();
+    }
+}
+
+fn crm_path(search: &str, page: i64) -> String {
+    let search: String = js_sys::encode_uri_component(search).into();
+    format!("/api/v1/admin/crm/users?search={search}&page={page}&page_size={CRM_PAGE_SIZE}")
+}
+
+#[component]
+fn UsersSection() -> impl IntoView {
+    let search_input = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1i64);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let lists = UsersData {
+        seats: get("/api/v1/admin/seats"),
+        crm: LocalResource::new(move || {
+            let path = crm_path(&search.get(), page.get());
+            async move { rpc::api::<CrmUsersPage>("GET", &path, None).await }
+        }),
+        users: get("/api/v1/admin/users"),
     };
-    line.set_attribute("data-kind", kind)?;
-    line.set_attribute("data-imported", &imported.to_string())?;
-    line.set_attribute("data-refused", &refused.len().to_string())?;
-    line.append_child(&*text(
-        "span",
-        &t_with(
-            "adminImportSummary",
-            &[
-                &imported.to_string(),
-                &mapped.to_string(),
-                &refused.len().to_string(),
-            ],
-        ),
-    )?)?;
-    if let Some(error) = failure {
-        line.append_child(&*error_box(error)?)?;
-    }
-    if !refused.is_empty() {
-        let names = view
-            .state
-            .borrow()
-            .crm
-            .as_ref()
-            .map(|p| p.users.clone())
-            .unwrap_or_default();
-        let list = el("ul")?;
-        dom::testid(&list, "refusals")?;
-        for refusal in refused {
-            let who = names
-                .iter()
-                .find(|u| u.crm_user_id == refusal.crm_user_id)
-                .map(|u| u.name.clone())
-                .unwrap_or_else(|| refusal.crm_user_id.clone());
-            let item = text("li", &format!("{who}: {}", refusal.message))?;
-            item.set_attribute("data-code", &refusal.code)?;
-            list.append_child(&item)?;
+    let progress = RwSignal::new(None::<Progress>);
+    let import = RwSignal::new(ImportState::Idle);
+    let importing = Signal::derive(move || import.with(|s| matches!(s, ImportState::Busy)));
+    let seats_now = move || lists.seats.get().and_then(Result::ok);
+    let run_import = move || {
+        let ids: Vec<String> = selected.get_untracked().into_iter().collect();
+        if ids.is_empty() {
+            import.set(ImportState::Problem(t("adminSelectFirst")));
+            return;
         }
-        line.append_child(&list)?;
+        let names: Vec<CrmUserRow> = lists
+            .crm
+            .get_untracked()
+            .and_then(Result::ok)
+            .map(|p| p.users)
+            .unwrap_or_default();
+        import.set(ImportState::Busy);
+        spawn_local(async move {
+            let mut counter = Progress::new(ids.len());
+            progress.set(Some(counter));
+            let mut report = ImportReport::default();
+            let mut refused: Vec<ImportRefusal> = Vec::new();
+            for chunk in progress::chunks(&ids, IMPORT_CHUNK) {
+                let result: Result<ImportResult, PageError> = rpc::api(
+                    "POST",
+                    "/api/v1/admin/users/import",
+                    Some(json!({"crm_user_ids": chunk})),
+                )
+                .await;
+                match result {
+                    Ok(result) => {
+                        report.imported += result.imported.len();
+                        report.mapped += result.mapped.len();
+                        refused.extend(result.refused);
+                    }
+                    Err(error) => {
+                        report.failure = Some(error);
+                        break;
+                    }
+                }
+                counter.advance(chunk.len());
+                progress.set(Some(counter));
+            }
+            report.refused = refused
+                .into_iter()
+                .map(|r| {
+                    let who = names
+                        .iter()
+                        .find(|u| u.crm_user_id == r.crm_user_id)
+                        .map_or_else(|| r.crm_user_id.clone(), |u| u.name.clone());
+                    (r.code, who, r.message)
+                })
+                .collect();
+            selected.set(BTreeSet::new());
+            import.set(ImportState::Done(report));
+            lists.reload();
+        });
+    };
+    let crm_table = move |crm: CrmUsersPage| {
+        view! { <CrmTable crm selected page importing run_import/> }
+    };
+    view! {
+        <Section title="adminUsersHeading" testid="admin-users" anchor=true>
+            <div
+                data-testid="seats"
+                data-used=move || seats_now().map(|s| s.used.to_string())
+                data-left=move || seats_now().map(|s| s.left.to_string())
+                data-limit=move || seats_now().map(|s| s.limit.to_string())
+            >
+                <Loaded
+                    data=data(lists.seats)
+                    ready=|seats: Seats| {
+                        let used = [seats.used, seats.limit, seats.left].map(|n| n.to_string());
+                        view! {
+                            <p class="seats">{t_with("adminSeats", &[&used[0], &used[1], &used[2]])}</p>
+                            {(seats.left <= 0)
+                                .then(|| view! { <p class="alert" data-testid="no-seats">{t("adminNoSeatsLeft")}</p> })}
+                        }
+                    }
+                />
+            </div>
+            <div>
+                <h3>{t("adminImportHeading")}</h3>
+                <Note message="adminImportNote"/>
+                <form
+                    class="search"
+                    role="search"
+                    on:submit=move |event| {
+                        event.prevent_default();
+                        search.set(search_input.get_untracked().trim().to_string());
+                        page.set(1);
+                    }
+                >
+                    <TextInput id="admin-crm-search" label=t("adminSearchLabel") kind="search" value=search_input/>
+                    <Button label=t("adminSearch") testid="crm-search" submit=true on_click=|| {}/>
+                </form>
+                <div data-testid="crm-users">
+                    <Loaded data=data(lists.crm) ready=crm_table/>
+                </div>
+                <ProgressBar testid="import-progress" label="adminProgressLabel" progress/>
+                <ImportStatus import/>
+            </div>
+            <div>
+                <h3>{t("adminUsersListHeading")}</h3>
+                <SalesUsers lists/>
+            </div>
+        </Section>
     }
-    Ok(())
 }
 
-fn reload_users(view: &UsersView) {
-    let v = view.clone();
-    load_into(&view.users, async move {
-        let users: Vec<SalesUser> = rpc::api("GET", "/api/v1/admin/users", None).await?;
-        draw_users(&v, &users).map_err(js_error)
-    });
+/// One page of the CRM's users, to pick whom to import.
+#[component]
+fn CrmTable<F>(
+    crm: CrmUsersPage,
+    selected: RwSignal<BTreeSet<String>>,
+    page: RwSignal<i64>,
+    importing: Signal<bool>,
+    run_import: F,
+) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    if crm.users.is_empty() {
+        return view! { <Empty message="adminNoCrmUsers"/> }.into_any();
+    }
+    let selectable: Vec<String> = crm
+        .users
+        .iter()
+        .filter(|u| u.sales_user_id.is_none())
+        .map(|u| u.crm_user_id.clone())
+        .collect();
+    let all_ids = selectable.clone();
+    let select_all = SelectAll {
+        id: "crm-select-all",
+        testid: "select-all",
+        label: "adminSelectAllPage",
+        all: Signal::derive(move || {
+            !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)))
+        }),
+        toggle: Callback::new(move |on: bool| {
+            selected.update(|s| {
+                for id in &selectable {
+                    if on {
+                        s.insert(id.clone());
+                    } else {
+                        s.remove(id);
+                    }
+                }
+            })
+        }),
+    };
+    let rows = crm
+        .users
+        .into_iter()
+        .enumerate()
+        .map(|(i, user)| {
+            let imported = user.sales_user_id.is_some();
+            let status = if imported {
+                "adminAlreadyImported"
+            } else if !user.api_enabled {
+                "adminNoApiAccess"
+            } else {
+                "adminNotImported"
+            };
+            let id = user.crm_user_id.clone();
+            let mine = id.clone();
+            let checked = move || !imported && selected.with(|s| s.contains(&mine));
+            let toggle = id.clone();
+            let row_id = id.clone();
+            let label = t_with("adminSelectUser", &[&user.name]);
+            view! {
+                <tr data-crm-user-id=row_id>
+                    <td>
+                        <label class="check" for=format!("crm-user-{i}")>
+                            // Labelled by the user's name (the label shows no text).
+                            <input
+                                type="checkbox"
+                                id=format!("crm-user-{i}")
+                                value=id
+                                data-testid="crm-user-check"
+                                aria-label=label
+                                disabled=imported
+                                prop:checked=checked
+                                on:change=move |event| {
+                                    let on = event_target_checked(&event);
+                                    selected.update(|s| {
+                                        if on {
+                                            s.insert(toggle.clone());
+                                        } else {
+                                            s.remove(&toggle);
+                                        }
+                                    });
+                                }
+                            />
+                        </label>
+                    </td>
+                    <Cell column="adminColName">{user.name.clone()}</Cell>
+                    <Cell column="adminColUsername">{user.username.clone()}</Cell>
+                    <Cell column="adminColTitle">{user.title.clone().unwrap_or_default()}</Cell>
+                    <td data-label=t("adminColStatus") data-status=status>{t(status)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let pages = progress::page_count(crm.total, crm.page_size);
+    view! {
+        <Table
+            caption="adminCrmUsersCaption"
+            columns=&["adminColName", "adminColUsername", "adminColTitle", "adminColStatus"]
+            select_all=select_all
+        >
+            {rows}
+        </Table>
+        <Pager
+            testid="crm"
+            page=crm.page
+            pages
+            total=crm.total
+            busy=importing
+            on_page=Callback::new(move |to: i64| page.set(to))
+        >
+            <Button label=t("adminImport") testid="import" primary=true busy=importing on_click=run_import/>
+        </Pager>
+    }
+    .into_any()
 }
 
-fn draw_users(view: &UsersView, users: &[SalesUser]) -> Result<(), JsValue> {
-    let container = &view.users;
-    let status = dom::status_line("users-status")?;
-    let refresh_box = with_class(el("div")?, "progress");
-    dom::testid(&refresh_box, "refresh-progress")?;
-    refresh_box.set_attribute("hidden", "")?;
-    let v = view.clone();
-    let (line, rbox) = (status.clone(), refresh_box.clone());
-    let refresh = action_button(&t("adminRefresh"), "refresh", &status, move || {
-        let (v, line, rbox) = (v.clone(), line.clone(), rbox.clone());
-        async move {
-            // One request does the whole refresh: show an indeterminate bar meanwhile.
-            rbox.remove_attribute("hidden").ok();
-            dom::clear(&rbox);
-            if let Ok(bar) = el("progress") {
-                let _ = bar.set_attribute("aria-label", &t("adminRefreshing"));
-                let _ = rbox.append_child(&bar);
+/// What the last import did: counts, then each refusal with its reason.
+#[component]
+fn ImportStatus(import: RwSignal<ImportState>) -> impl IntoView {
+    let kind = move || {
+        import.with(|s| match s {
+            ImportState::Idle => None,
+            ImportState::Busy => Some("busy"),
+            ImportState::Problem(_) => Some("error"),
+            ImportState::Done(r) if r.failure.is_some() || !r.refused.is_empty() => Some("error"),
+            ImportState::Done(_) => Some("ok"),
+        })
+    };
+    let count = move |refused: bool| {
+        import.with(|s| match s {
+            ImportState::Done(r) if refused => Some(r.refused.len().to_string()),
+            ImportState::Done(r) => Some(r.imported.to_string()),
+            _ => None,
+        })
+    };
+    let content = move || match import.get() {
+        ImportState::Idle => ().into_any(),
+        ImportState::Busy => t("adminImporting").into_any(),
+        ImportState::Problem(text) => text.into_any(),
+        ImportState::Done(report) => {
+            let summary = t_with(
+                "adminImportSummary",
+                &[
+                    &report.imported.to_string(),
+                    &report.mapped.to_string(),
+                    &report.refused.len().to_string(),
+                ],
+            );
+            let failure = report.failure.map(|error| view! { <ErrorBox error/> });
+            let refusals = (!report.refused.is_empty()).then(|| {
+                let items = report
+                    .refused
+                    .into_iter()
+                    .map(|(code, who, why)| view! { <li data-code=code>{format!("{who}: {why}")}</li> })
+                    .collect_view();
+                view! { <ul data-testid="refusals">{items}</ul> }
+            });
+            view! {
+                <span>{summary}</span>
+                {failure}
+                {refusals}
             }
-            if let Ok(label) = msg("span", "adminRefreshing") {
-                let _ = rbox.append_child(&label);
-            }
+            .into_any()
+        }
+    };
+    view! {
+        <div
+            class="status"
+            role="status"
+            data-testid="import-status"
+            data-kind=kind
+            data-imported=move || count(false)
+            data-refused=move || count(true)
+        >
+            {content}
+        </div>
+    }
+}
+
+/// The account's sales users, with refresh from the CRM and per-user actions.
+#[component]
+fn SalesUsers(lists: UsersData) -> impl IntoView {
+    let status = RwSignal::new(Status::default());
+    let refreshing = RwSignal::new(false);
+    let refresh = move || {
+        refreshing.set(true);
+        run(status, async move {
+            // One request does the whole refresh: an indeterminate bar shows meanwhile.
             let result: Result<RefreshReport, PageError> =
                 rpc::api("POST", "/api/v1/admin/users/refresh", None).await;
-            let _ = rbox.set_attribute("hidden", "");
+            refreshing.set(false);
             let report = result?;
-            dom::set_status(
-                &line,
-                "ok",
-                &t_with(
-                    "adminRefreshReport",
-                    &[
-                        &report.checked.to_string(),
-                        &report.updated.to_string(),
-                        &report.deactivated.to_string(),
-                    ],
-                ),
-            );
-            reload_seats(&v);
-            reload_users(&v);
+            status.set(Status::ok(t_with(
+                "adminRefreshReport",
+                &[
+                    &report.checked.to_string(),
+                    &report.updated.to_string(),
+                    &report.deactivated.to_string(),
+                ],
+            )));
+            lists.seats.refetch();
+            lists.users.refetch();
+            Ok(())
+        });
+    };
+    let table = move |users: Vec<SalesUser>| {
+        let rows = users
+            .into_iter()
+            .map(|user| view! { <SalesUserRow user lists status/> })
+            .collect_view();
+        view! {
+            <Table
+                caption="adminUsersCaption"
+                columns=&["adminColName", "adminColEmail", "adminColRole", "adminColStatus", "adminColActions"]
+            >
+                {rows}
+            </Table>
+        }
+    };
+    view! {
+        <div data-testid="sales-users">
+            <ButtonRow>
+                <Button label=t("adminRefresh") testid="refresh" busy=refreshing on_click=refresh/>
+            </ButtonRow>
+            <Working testid="refresh-progress" label="adminRefreshing" when=refreshing/>
+            <StatusLine testid="users-status" status/>
+            <Loaded data=data(lists.users) ready=table/>
+        </div>
+    }
+}
+
+#[component]
+fn SalesUserRow(user: SalesUser, lists: UsersData, status: RwSignal<Status>) -> impl IntoView {
+    let active = user.status == UserStatus::Active;
+    let toggle_label = t(if active {
+        "adminDeactivate"
+    } else {
+        "adminReactivate"
+    });
+    let id = user.id.clone();
+    let toggle = move || {
+        let id = id.clone();
+        async move {
+            let next = if active { "deactivated" } else { "active" };
+            let _: SalesUser = rpc::api(
+                "PATCH",
+                &format!("/api/v1/admin/users/{id}"),
+                Some(json!({"status": next})),
+            )
+            .await?;
+            lists.seats.refetch();
+            lists.users.refetch();
             Ok(())
         }
-    })?;
-    container.append_child(&*actions(&[&refresh])?)?;
-    container.append_child(&refresh_box)?;
-    container.append_child(&status)?;
-    let wrap = with_class(el("div")?, "table-wrap");
-    let table = el("table")?;
-    table.append_child(&*msg("caption", "adminUsersCaption")?)?;
-    let head = el("thead")?;
-    let row = el("tr")?;
-    for title in [
-        "adminColName",
-        "adminColEmail",
-        "adminColRole",
-        "adminColStatus",
-        "adminColActions",
-    ] {
-        let th = msg("th", title)?;
-        th.set_attribute("scope", "col")?;
-        row.append_child(&th)?;
-    }
-    head.append_child(&row)?;
-    table.append_child(&head)?;
-    let tbody = el("tbody")?;
-    for user in users {
-        let tr = el("tr")?;
-        tr.set_attribute("data-user-id", &user.id)?;
-        tr.set_attribute("data-email", &user.email)?;
-        tr.append_child(&*text("td", &user.name)?)?;
-        tr.append_child(&*text("td", &user.email)?)?;
-        tr.append_child(&*msg(
-            "td",
-            if user.role == Role::Admin {
-                "adminRoleAdmin"
-            } else {
-                "adminRoleSales"
-            },
-        )?)?;
-        let active = user.status == UserStatus::Active;
-        tr.append_child(&*msg(
-            "td",
-            if active {
-                "adminStatusActive"
-            } else {
-                "adminStatusDeactivated"
-            },
-        )?)?;
-        let cell = el("td")?;
-        let buttons = with_class(el("div")?, "button-row");
-        let (v, id) = (view.clone(), user.id.clone());
-        let toggle = action_button(
-            &t(if active {
-                "adminDeactivate"
-            } else {
-                "adminReactivate"
-            }),
-            if active { "deactivate" } else { "reactivate" },
-            &status,
-            move || {
-                let (v, id) = (v.clone(), id.clone());
-                async move {
-                    let next = if active { "deactivated" } else { "active" };
-                    let _: SalesUser = rpc::api(
-                        "PATCH",
-                        &format!("/api/v1/admin/users/{id}"),
-                        Some(json!({"status": next})),
-                    )
-                    .await?;
-                    reload_seats(&v);
-                    reload_users(&v);
-                    Ok(())
+    };
+    // Removing asks once more, in place (no modal dialog).
+    let armed = RwSignal::new(false);
+    let removing = RwSignal::new(false);
+    let id = user.id.clone();
+    let remove = move || {
+        if !armed.get_untracked() {
+            armed.set(true);
+            return;
+        }
+        removing.set(true);
+        let id = id.clone();
+        spawn_local(async move {
+            let done: Result<Value, PageError> =
+                rpc::api("DELETE", &format!("/api/v1/admin/users/{id}"), None).await;
+            match done {
+                Ok(_) => lists.reload(),
+                Err(error) => {
+                    removing.try_set(false);
+                    status.set(Status::error(&error));
                 }
-            },
-        )?;
-        toggle.set_attribute(
-            "aria-label",
-            &format!(
-                "{} {}",
-                toggle.text_content().unwrap_or_default(),
-                user.name
-            ),
-        )?;
-        // Removing asks once more, in place (no modal dialog).
-        let remove = dom::button(&t("adminRemove"), "remove", || {})?;
-        remove.set_attribute("aria-label", &format!("{} {}", t("adminRemove"), user.name))?;
-        let (v, id, line, r) = (
-            view.clone(),
-            user.id.clone(),
-            status.clone(),
-            remove.clone(),
-        );
-        let armed = Rc::new(RefCell::new(false));
-        dom::on(&remove, "click", move |_| {
-            if !*armed.borrow() {
-                *armed.borrow_mut() = true;
-                r.set_text_content(Some(&t("adminRemoveConfirm")));
-                return;
             }
-            let (v, id, line) = (v.clone(), id.clone(), line.clone());
-            view::set_busy(&r, true);
-            wasm_bindgen_futures::spawn_local(async move {
-                let done: Result<Value, PageError> =
-                    rpc::api("DELETE", &format!("/api/v1/admin/users/{id}"), None).await;
-                match done {
-                    Ok(_) => {
-                        reload_seats(&v);
-                        reload_users(&v);
-                        reload_crm(&v);
-                    }
-                    Err(error) => view::show_error_in(&line, &error),
-                }
-            });
         });
-        dom::append(&buttons, &[&toggle, &remove])?;
-        cell.append_child(&buttons)?;
-        tr.append_child(&cell)?;
-        tbody.append_child(&tr)?;
+    };
+    let toggle_aria = format!("{toggle_label} {}", user.name);
+    let remove_aria = format!("{} {}", t("adminRemove"), user.name);
+    let (row_id, row_email) = (user.id.clone(), user.email.clone());
+    view! {
+        <tr data-user-id=row_id data-email=row_email>
+            <Cell column="adminColName">{user.name}</Cell>
+            <Cell column="adminColEmail">{user.email}</Cell>
+            <Cell column="adminColRole">
+                {t(if user.role == Role::Admin { "adminRoleAdmin" } else { "adminRoleSales" })}
+            </Cell>
+            <Cell column="adminColStatus">
+                {t(if active { "adminStatusActive" } else { "adminStatusDeactivated" })}
+            </Cell>
+            <Cell column="adminColActions">
+                <ButtonRow>
+                    <ActionButton
+                        label=toggle_label.clone()
+                        testid=if active { "deactivate" } else { "reactivate" }
+                        status
+                        work=toggle
+                        aria_label=toggle_aria
+                    />
+                    <Button
+                        label=Signal::derive(move || t(if armed.get() { "adminRemoveConfirm" } else { "adminRemove" }))
+                        testid="remove"
+                        busy=removing
+                        aria_label=remove_aria
+                        on_click=remove
+                    />
+                </ButtonRow>
+            </Cell>
+        </tr>
     }
-    table.append_child(&tbody)?;
-    dom::label_cells(&table)?;
-    wrap.append_child(&table)?;
-    container.append_child(&wrap)?;
-    Ok(())
 }
 
 // ----- Salesforce connection ---------------------------------------------------------
 
-fn crm_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-crm", "adminCrmHeading")?;
-    reload_crm_connection(&body);
-    Ok(s)
+#[component]
+fn CrmSection() -> impl IntoView {
+    let connection = get::<TeamSyncStatus>("/api/v1/admin/crm/connection");
+    let status = RwSignal::new(Status::default());
+    let shown = move |current: TeamSyncStatus| view! { <CrmConnection current connection status/> };
+    view! {
+        <Section title="adminCrmHeading" testid="admin-crm" anchor=true>
+            <Loaded data=data(connection) ready=shown/>
+            <StatusLine testid="crm-status" status/>
+        </Section>
+    }
 }
 
-fn reload_crm_connection(body: &Element) {
-    let target = body.clone();
-    load_into(body, async move {
-        let status: TeamSyncStatus = rpc::api("GET", "/api/v1/admin/crm/connection", None).await?;
-        draw_crm_connection(&target, &status).map_err(js_error)
-    });
-}
-
-fn draw_crm_connection(body: &Element, status: &TeamSyncStatus) -> Result<(), JsValue> {
-    let state = msg(
-        "p",
-        if status.connected {
-            "adminCrmConnected"
-        } else {
-            "adminCrmNotConnected"
-        },
-    )?;
-    state.set_class_name(if status.connected {
-        "badge ok"
-    } else {
-        "badge warn"
-    });
-    dom::testid(&state, "crm-state")?;
-    state.set_attribute(
-        "data-connected",
-        if status.connected { "true" } else { "false" },
-    )?;
-    body.append_child(&state)?;
-    if let Some(team) = &status.team_sync {
-        body.append_child(&*text(
-            "p",
-            &t_with(
-                "adminTeamSyncUser",
-                &[&team.crm_username, &team.user_email, &team.status],
-            ),
-        )?)?;
-        if !team.api_enabled {
-            body.append_child(&with_class(msg("p", "errNoApiAccessDetail")?, "alert"))?;
+#[component]
+fn CrmConnection(
+    current: TeamSyncStatus,
+    connection: LocalResource<Result<TeamSyncStatus, PageError>>,
+    status: RwSignal<Status>,
+) -> impl IntoView {
+    let connected = current.connected;
+    let team = current.team_sync.clone().map(|team| {
+        let line = t_with(
+            "adminTeamSyncUser",
+            &[&team.crm_username, &team.user_email, &team.status],
+        );
+        let no_api =
+            (!team.api_enabled).then(|| view! { <p class="alert">{t("errNoApiAccessDetail")}</p> });
+        let failed = team
+            .last_error
+            .map(|error| view! { <p class="alert">{error}</p> });
+        view! {
+            <p>{line}</p>
+            {no_api}
+            {failed}
         }
-        if let Some(error) = &team.last_error {
-            body.append_child(&with_class(text("p", error)?, "alert"))?;
-        }
-    }
-    if let Some(hint) = &status.hint {
-        body.append_child(&with_class(text("p", hint)?, "note"))?;
-    }
-    let line = dom::status_line("crm-status")?;
-    let form = el("div")?;
-    if status.candidates.is_empty() {
-        form.append_child(&*note("adminNoCandidates")?)?;
+    });
+    let hint = current
+        .hint
+        .clone()
+        .map(|hint| view! { <p class="note">{hint}</p> });
+    let choice = if current.candidates.is_empty() {
+        view! { <Note message="adminNoCandidates"/> }.into_any()
     } else {
-        let options: Vec<(String, String)> = status
+        let options: Vec<(String, String)> = current
             .candidates
             .iter()
             .map(|c| {
@@ -852,111 +732,65 @@ fn draw_crm_connection(body: &Element, status: &TeamSyncStatus) -> Result<(), Js
                 )
             })
             .collect();
-        let selected = status
-            .team_sync
-            .as_ref()
-            .map(|c| c.id.clone())
-            .unwrap_or_default();
-        let (field, select) = dom::select_field(
-            "admin-team-sync",
-            &t("adminChooseTeamSync"),
-            &options,
-            &selected,
-        )?;
-        form.append_child(&field)?;
-        let target = body.clone();
-        let choose = action_button(
-            &t("adminUseTeamSync"),
-            "choose-team-sync",
-            &line,
-            move || {
-                let (target, id) = (target.clone(), select.value());
-                async move {
-                    let _: TeamSyncStatus = rpc::api(
-                        "PUT",
-                        "/api/v1/admin/crm/connection",
-                        Some(json!({"connection_id": id})),
-                    )
-                    .await?;
-                    reload_crm_connection(&target);
-                    Ok(())
-                }
-            },
-        )?;
-        form.append_child(&*actions(&[&choose])?)?;
-    }
-    let target = body.clone();
-    let connect = action_button(&t("adminConnectMine"), "connect-mine", &line, move || {
-        let target = target.clone();
-        async move {
-            let _: MyCrmConnection = rpc::connect_crm(None).await?;
-            reload_crm_connection(&target);
+        let chosen = RwSignal::new(
+            current
+                .team_sync
+                .as_ref()
+                .map(|c| c.id.clone())
+                .or_else(|| options.first().map(|(id, _)| id.clone()))
+                .unwrap_or_default(),
+        );
+        let choose = move || async move {
+            let _: TeamSyncStatus = rpc::api(
+                "PUT",
+                "/api/v1/admin/crm/connection",
+                Some(json!({"connection_id": chosen.get_untracked()})),
+            )
+            .await?;
+            connection.refetch();
             Ok(())
+        };
+        view! {
+            <Select id="admin-team-sync" label=t("adminChooseTeamSync") options value=chosen/>
+            <ButtonRow>
+                <ActionButton label=t("adminUseTeamSync") testid="choose-team-sync" status work=choose/>
+            </ButtonRow>
         }
-    })?;
-    let target = body.clone();
-    let reset = action_button(
-        &t("adminResetConnection"),
-        "reset-connection",
-        &line,
-        move || {
-            let target = target.clone();
-            async move {
-                let _: ResetResult =
-                    rpc::api("POST", "/api/v1/admin/crm/connection/reset", None).await?;
-                reload_crm_connection(&target);
-                Ok(())
-            }
-        },
-    )?;
-    form.append_child(&*actions(&[&connect, &reset])?)?;
-    form.append_child(&line)?;
-    body.append_child(&form)?;
-    Ok(())
+            .into_any()
+    };
+    // Salesforce's sign-in runs in the browser's identity window and the code goes to the
+    // server under this admin's own token (the connection is bound to who started it).
+    let connect = move || async move {
+        let _: MyCrmConnection = rpc::connect_crm(None).await?;
+        connection.refetch();
+        Ok(())
+    };
+    let reset = move || async move {
+        let _: ResetResult = rpc::api("POST", "/api/v1/admin/crm/connection/reset", None).await?;
+        connection.refetch();
+        Ok(())
+    };
+    view! {
+        <p
+            class=if connected { "badge ok" } else { "badge warn" }
+            data-testid="crm-state"
+            data-connected=if connected { "true" } else { "false" }
+        >
+            {t(if connected { "adminCrmConnected" } else { "adminCrmNotConnected" })}
+        </p>
+        {team}
+        {hint}
+        <div>
+            {choice}
+            <ButtonRow>
+                <ActionButton label=t("adminConnectMine") testid="connect-mine" status work=connect/>
+                <ActionButton label=t("adminResetConnection") testid="reset-connection" status work=reset/>
+            </ButtonRow>
+        </div>
+    }
 }
 
 // ----- Automatic user sync and workflows ---------------------------------------------
-
-fn autosync_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-autosync", "adminAutoSyncHeading")?;
-    s.insert_before(&*note("adminAutoSyncNote")?, Some(&body))?;
-    let setting = el("div")?;
-    let workflows = el("div")?;
-    dom::append(&body, &[&setting, &workflows])?;
-    let target = setting.clone();
-    load_into(&setting, async move {
-        let current: AutoSyncSettings = rpc::api("GET", "/api/v1/admin/autosync", None).await?;
-        let (label, check) =
-            dom::checkbox("admin-autosync-on", &t("adminAutoSyncOn"), current.enabled)
-                .map_err(js_error)?;
-        let line = dom::status_line("autosync-status").map_err(js_error)?;
-        let save = action_button(&t("settingsSave"), "autosync-save", &line, move || {
-            let enabled = check.checked();
-            async move {
-                let _: AutoSyncSettings = rpc::api(
-                    "PUT",
-                    "/api/v1/admin/autosync",
-                    Some(json!({"enabled": enabled})),
-                )
-                .await?;
-                Ok(())
-            }
-        })
-        .map_err(js_error)?;
-        let row = actions(&[&label, &save]).map_err(js_error)?;
-        dom::append(&target, &[&row, &line]).map_err(js_error)
-    });
-    reload_workflows(&workflows);
-    Ok(s)
-}
-
-fn reload_workflows(body: &Element) {
-    let target = body.clone();
-    load_into(body, async move {
-        let list: Vec<Workflow> = rpc::api("GET", "/api/v1/admin/workflows", None).await?;
-        draw_workflows(&target, &list).map_err(js_error)
-    });
-}
 
 const OBJECTS: [CrmObject; 6] = [
     CrmObject::Opportunity,
@@ -983,240 +817,289 @@ fn trigger_label(trigger: WorkflowTrigger) -> String {
         .unwrap_or_default()
 }
 
-fn draw_workflows(body: &Element, list: &[Workflow]) -> Result<(), JsValue> {
-    body.append_child(&*msg("h3", "adminWorkflowsHeading")?)?;
-    let line = dom::status_line("workflows-status")?;
-    if list.is_empty() {
-        body.append_child(&*note("adminNoWorkflows")?)?;
+fn name_required(name: &str) -> Result<String, PageError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(PageError::local("name_required", &t("adminNameRequired")));
     }
-    let items = el("ul")?;
-    items.set_class_name("rows");
-    for workflow in list {
-        let item = el("li")?;
-        item.set_attribute("data-workflow-id", &workflow.id)?;
-        item.append_child(&*text(
-            "span",
-            &format!(
-                "{} — {} ({})",
-                workflow.name,
-                workflow.crm_object.as_str(),
-                trigger_label(workflow.trigger)
-            ),
-        )?)?;
-        let (label, active) = dom::checkbox(
-            &format!("wf-active-{}", workflow.id),
-            &t("adminWorkflowActive"),
-            workflow.active,
-        )?;
-        let id = workflow.id.clone();
-        let l = line.clone();
-        let a = active.clone();
-        dom::on(&active, "change", move |_| {
-            let (id, l, on) = (id.clone(), l.clone(), a.checked());
-            view::spawn(
-                async move {
-                    let _: Workflow = rpc::api(
-                        "PATCH",
-                        &format!("/api/v1/admin/workflows/{id}"),
-                        Some(json!({"active": on})),
-                    )
-                    .await?;
-                    Ok(())
-                },
-                move |error| view::show_error_in(&l, &error),
-            );
-        });
-        let (target, id) = (body.clone(), workflow.id.clone());
-        let delete = action_button(&t("adminDelete"), "workflow-delete", &line, move || {
-            let (target, id) = (target.clone(), id.clone());
-            async move {
-                let _: Value =
-                    rpc::api("DELETE", &format!("/api/v1/admin/workflows/{id}"), None).await?;
-                reload_workflows(&target);
-                Ok(())
-            }
-        })?;
-        item.append_child(&*actions(&[&label, &delete])?)?;
-        items.append_child(&item)?;
+    Ok(name.to_string())
+}
+
+#[component]
+fn AutoSyncSection() -> impl IntoView {
+    let setting = get::<AutoSyncSettings>("/api/v1/admin/autosync");
+    let workflows = get::<Vec<Workflow>>("/api/v1/admin/workflows");
+    let status = RwSignal::new(Status::default());
+    let shown = move |current: AutoSyncSettings| {
+        let enabled = RwSignal::new(current.enabled);
+        let save = move || async move {
+            let _: AutoSyncSettings = rpc::api(
+                "PUT",
+                "/api/v1/admin/autosync",
+                Some(json!({"enabled": enabled.get_untracked()})),
+            )
+            .await?;
+            Ok(())
+        };
+        view! {
+            <ButtonRow>
+                <Checkbox id="admin-autosync-on" label=t("adminAutoSyncOn") checked=enabled/>
+                <ActionButton label=t("settingsSave") testid="autosync-save" status work=save/>
+            </ButtonRow>
+        }
+    };
+    view! {
+        <Section title="adminAutoSyncHeading" testid="admin-autosync" anchor=true>
+            <Note message="adminAutoSyncNote"/>
+            <div>
+                <Loaded data=data(setting) ready=shown/>
+                <StatusLine testid="autosync-status" status/>
+            </div>
+            <Workflows workflows/>
+        </Section>
     }
-    body.append_child(&items)?;
-    // New workflow.
-    let form = el("fieldset")?;
-    form.append_child(&*msg("legend", "adminNewWorkflow")?)?;
-    let (name_f, name) = dom::input_field("wf-name", &t("adminWorkflowName"), "text", "")?;
+}
+
+#[component]
+fn Workflows(workflows: LocalResource<Result<Vec<Workflow>, PageError>>) -> impl IntoView {
+    let status = RwSignal::new(Status::default());
+    let list = move |list: Vec<Workflow>| {
+        if list.is_empty() {
+            return view! { <Empty message="adminNoWorkflows"/> }.into_any();
+        }
+        let items = list
+            .into_iter()
+            .map(|workflow| {
+                let active = RwSignal::new(workflow.active);
+                let id = workflow.id.clone();
+                let patch = move |_| {
+                    let (id, on) = (id.clone(), active.get_untracked());
+                    run(status, async move {
+                        let _: Workflow = rpc::api(
+                            "PATCH",
+                            &format!("/api/v1/admin/workflows/{id}"),
+                            Some(json!({"active": on})),
+                        )
+                        .await?;
+                        Ok(())
+                    });
+                };
+                let id = workflow.id.clone();
+                let delete = move || {
+                    let id = id.clone();
+                    async move {
+                        let _: Value =
+                            rpc::api("DELETE", &format!("/api/v1/admin/workflows/{id}"), None).await?;
+                        workflows.refetch();
+                        Ok(())
+                    }
+                };
+                let shown = format!(
+                    "{} — {} ({})",
+                    workflow.name,
+                    workflow.crm_object.as_str(),
+                    trigger_label(workflow.trigger)
+                );
+                let checkbox_id = format!("wf-active-{}", workflow.id);
+                let for_id = checkbox_id.clone();
+                view! {
+                    <li data-workflow-id=workflow.id>
+                        <span>{shown}</span>
+                        <ButtonRow>
+                            <label class="check" for=for_id>
+                                <input
+                                    type="checkbox"
+                                    id=checkbox_id
+                                    bind:checked=active
+                                    on:change=patch
+                                />
+                                {t("adminWorkflowActive")}
+                            </label>
+                            <ActionButton label=t("adminDelete") testid="workflow-delete" status work=delete/>
+                        </ButtonRow>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="rows">{items}</ul> }.into_any()
+    };
+    let name = RwSignal::new(String::new());
+    let object = RwSignal::new("Opportunity".to_string());
+    let trigger = RwSignal::new("created".to_string());
     let objects: Vec<(String, String)> = OBJECTS
         .iter()
         .map(|o| (o.as_str().to_string(), o.as_str().to_string()))
         .collect();
-    let (object_f, object) = dom::select_field(
-        "wf-object",
-        &t("adminWorkflowObject"),
-        &objects,
-        "Opportunity",
-    )?;
     let triggers: Vec<(String, String)> = TRIGGERS
         .iter()
         .map(|(tr, n)| (tr.as_str().to_string(), t(n)))
         .collect();
-    let (trigger_f, trigger) = dom::select_field(
-        "wf-trigger",
-        &t("adminWorkflowTrigger"),
-        &triggers,
-        "created",
-    )?;
-    let row = with_class(el("div")?, "field-row");
-    dom::append(&row, &[&name_f, &object_f, &trigger_f])?;
-    let target = body.clone();
-    let create = action_button(&t("adminCreate"), "workflow-create", &line, move || {
-        let (target, name, object, trigger) = (
-            target.clone(),
-            name.value(),
-            object.value(),
-            trigger.value(),
-        );
-        async move {
-            if name.trim().is_empty() {
-                return Err(PageError::local("name_required", &t("adminNameRequired")));
-            }
-            let _: Workflow = rpc::api(
-                "POST",
-                "/api/v1/admin/workflows",
-                Some(json!({"name": name.trim(), "crm_object": object, "trigger": trigger})),
-            )
-            .await?;
-            reload_workflows(&target);
-            Ok(())
-        }
-    })?;
-    dom::append(&form, &[&row, &actions(&[&create])?])?;
-    body.append_child(&form)?;
-    body.append_child(&line)?;
-    Ok(())
+    let create = move || async move {
+        let name = name_required(&name.get_untracked())?;
+        let _: Workflow = rpc::api(
+            "POST",
+            "/api/v1/admin/workflows",
+            Some(json!({"name": name, "crm_object": object.get_untracked(), "trigger": trigger.get_untracked()})),
+        )
+        .await?;
+        workflows.refetch();
+        Ok(())
+    };
+    view! {
+        <div>
+            <h3>{t("adminWorkflowsHeading")}</h3>
+            <Loaded data=data(workflows) ready=list/>
+            <fieldset>
+                <legend>{t("adminNewWorkflow")}</legend>
+                <div class="field-row">
+                    <TextInput id="wf-name" label=t("adminWorkflowName") value=name/>
+                    <Select id="wf-object" label=t("adminWorkflowObject") options=objects value=object/>
+                    <Select id="wf-trigger" label=t("adminWorkflowTrigger") options=triggers value=trigger/>
+                </div>
+                <ButtonRow>
+                    <ActionButton label=t("adminCreate") testid="workflow-create" status work=create/>
+                </ButtonRow>
+            </fieldset>
+            <StatusLine testid="workflows-status" status/>
+        </div>
+    }
 }
 
 // ----- Teams -------------------------------------------------------------------------
 
-fn teams_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-teams", "adminTeamsHeading")?;
-    reload_teams(&body);
-    Ok(s)
-}
-
-fn reload_teams(body: &Element) {
-    let target = body.clone();
-    load_into(body, async move {
+#[component]
+fn TeamsSection() -> impl IntoView {
+    let teams = LocalResource::new(|| async {
         let teams: Vec<Team> = rpc::api("GET", "/api/v1/admin/teams", None).await?;
         let users: Vec<SalesUser> = rpc::api("GET", "/api/v1/admin/users", None).await?;
-        draw_teams(&target, &teams, &users).map_err(js_error)
+        Ok((teams, users))
     });
+    let status = RwSignal::new(Status::default());
+    let list = move |(list, users): (Vec<Team>, Vec<SalesUser>)| {
+        let empty = list
+            .is_empty()
+            .then(|| view! { <Empty message="adminNoTeams"/> });
+        let groups = list
+            .into_iter()
+            .map(|team| view! { <TeamGroup team users=users.clone() teams status/> })
+            .collect_view();
+        view! {
+            {empty}
+            {groups}
+        }
+    };
+    let name = RwSignal::new(String::new());
+    let create = move || async move {
+        let name = name_required(&name.get_untracked())?;
+        let _: Team = rpc::api("POST", "/api/v1/admin/teams", Some(json!({"name": name}))).await?;
+        teams.refetch();
+        Ok(())
+    };
+    view! {
+        <Section title="adminTeamsHeading" testid="admin-teams" anchor=true>
+            <Loaded data=Signal::derive(move || teams.get()) ready=list/>
+            <fieldset>
+                <legend>{t("adminNewTeam")}</legend>
+                <TextInput id="team-new-name" label=t("adminTeamName") value=name/>
+                <ButtonRow>
+                    <ActionButton label=t("adminCreate") testid="team-create" status work=create/>
+                </ButtonRow>
+            </fieldset>
+            <StatusLine testid="teams-status" status/>
+        </Section>
+    }
 }
 
-fn draw_teams(body: &Element, teams: &[Team], users: &[SalesUser]) -> Result<(), JsValue> {
-    let line = dom::status_line("teams-status")?;
-    if teams.is_empty() {
-        body.append_child(&*note("adminNoTeams")?)?;
-    }
-    for team in teams {
-        let group = el("fieldset")?;
-        group.set_attribute("data-team-id", &team.id)?;
-        group.append_child(&*text("legend", &team.name)?)?;
-        let (name_f, name) = dom::input_field(
-            &format!("team-name-{}", team.id),
-            &t("adminTeamName"),
-            "text",
-            &team.name,
-        )?;
-        let (target, id) = (body.clone(), team.id.clone());
-        let rename = action_button(&t("adminRename"), "team-rename", &line, move || {
-            let (target, id, name) = (target.clone(), id.clone(), name.value());
-            async move {
-                let _: Team = rpc::api(
-                    "PATCH",
-                    &format!("/api/v1/admin/teams/{id}"),
-                    Some(json!({"name": name.trim()})),
-                )
-                .await?;
-                reload_teams(&target);
-                Ok(())
-            }
-        })?;
-        let (target, id) = (body.clone(), team.id.clone());
-        let delete = action_button(&t("adminDelete"), "team-delete", &line, move || {
-            let (target, id) = (target.clone(), id.clone());
-            async move {
-                let _: Value =
-                    rpc::api("DELETE", &format!("/api/v1/admin/teams/{id}"), None).await?;
-                reload_teams(&target);
-                Ok(())
-            }
-        })?;
-        dom::append(&group, &[&name_f, &actions(&[&rename, &delete])?])?;
-        let members = el("fieldset")?;
-        members.append_child(&*msg("legend", "adminTeamMembers")?)?;
-        let mut boxes = Vec::new();
-        for user in users {
-            let member = team.members.iter().any(|m| m.user_id == user.id);
-            let (label, check) = dom::checkbox(
-                &format!("team-{}-user-{}", team.id, user.id),
-                &format!("{} ({})", user.name, user.email),
-                member,
-            )?;
-            check.set_value(&user.id);
-            boxes.push(check);
-            members.append_child(&label)?;
-        }
-        let (target, id) = (body.clone(), team.id.clone());
-        let save = action_button(
-            &t("adminSaveMembers"),
-            "team-members-save",
-            &line,
-            move || {
-                let ids: Vec<String> = boxes
-                    .iter()
-                    .filter(|b| b.checked())
-                    .map(|b| b.value())
-                    .collect();
-                let (target, id) = (target.clone(), id.clone());
-                async move {
-                    let _: Value = rpc::api(
-                        "PUT",
-                        &format!("/api/v1/admin/teams/{id}/members"),
-                        Some(json!({"user_ids": ids})),
-                    )
-                    .await?;
-                    reload_teams(&target);
-                    Ok(())
-                }
-            },
-        )?;
-        members.append_child(&*actions(&[&save])?)?;
-        group.append_child(&members)?;
-        body.append_child(&group)?;
-    }
-    let form = el("fieldset")?;
-    form.append_child(&*msg("legend", "adminNewTeam")?)?;
-    let (name_f, name) = dom::input_field("team-new-name", &t("adminTeamName"), "text", "")?;
-    let target = body.clone();
-    let create = action_button(&t("adminCreate"), "team-create", &line, move || {
-        let (target, name) = (target.clone(), name.value());
+type TeamsData = LocalResource<Result<(Vec<Team>, Vec<SalesUser>), PageError>>;
+
+#[component]
+fn TeamGroup(
+    team: Team,
+    users: Vec<SalesUser>,
+    teams: TeamsData,
+    status: RwSignal<Status>,
+) -> impl IntoView {
+    let name = RwSignal::new(team.name.clone());
+    let id = team.id.clone();
+    let rename = move || {
+        let id = id.clone();
         async move {
-            if name.trim().is_empty() {
-                return Err(PageError::local("name_required", &t("adminNameRequired")));
-            }
             let _: Team = rpc::api(
-                "POST",
-                "/api/v1/admin/teams",
-                Some(json!({"name": name.trim()})),
+                "PATCH",
+                &format!("/api/v1/admin/teams/{id}"),
+                Some(json!({"name": name.get_untracked().trim()})),
             )
             .await?;
-            reload_teams(&target);
+            teams.refetch();
             Ok(())
         }
-    })?;
-    dom::append(&form, &[&name_f, &actions(&[&create])?])?;
-    body.append_child(&form)?;
-    body.append_child(&line)?;
-    Ok(())
+    };
+    let id = team.id.clone();
+    let delete = move || {
+        let id = id.clone();
+        async move {
+            let _: Value = rpc::api("DELETE", &format!("/api/v1/admin/teams/{id}"), None).await?;
+            teams.refetch();
+            Ok(())
+        }
+    };
+    let members: Vec<(String, RwSignal<bool>)> = users
+        .iter()
+        .map(|user| {
+            let member = team.members.iter().any(|m| m.user_id == user.id);
+            (user.id.clone(), RwSignal::new(member))
+        })
+        .collect();
+    let boxes = users
+        .iter()
+        .zip(&members)
+        .map(|(user, (_, checked))| {
+            view! {
+                <Checkbox
+                    id=format!("team-{}-user-{}", team.id, user.id)
+                    label=format!("{} ({})", user.name, user.email)
+                    checked=*checked
+                    value=user.id.clone()
+                />
+            }
+        })
+        .collect_view();
+    let id = team.id.clone();
+    let save = move || {
+        let ids: Vec<String> = members
+            .iter()
+            .filter(|(_, on)| on.get_untracked())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let id = id.clone();
+        async move {
+            let _: Value = rpc::api(
+                "PUT",
+                &format!("/api/v1/admin/teams/{id}/members"),
+                Some(json!({"user_ids": ids})),
+            )
+            .await?;
+            teams.refetch();
+            Ok(())
+        }
+    };
+    view! {
+        <fieldset data-team-id=team.id.clone()>
+            <legend>{team.name.clone()}</legend>
+            <TextInput id=format!("team-name-{}", team.id) label=t("adminTeamName") value=name/>
+            <ButtonRow>
+                <ActionButton label=t("adminRename") testid="team-rename" status work=rename/>
+                <ActionButton label=t("adminDelete") testid="team-delete" status work=delete/>
+            </ButtonRow>
+            <fieldset>
+                <legend>{t("adminTeamMembers")}</legend>
+                {boxes}
+                <ButtonRow>
+                    <ActionButton label=t("adminSaveMembers") testid="team-members-save" status work=save/>
+                </ButtonRow>
+            </fieldset>
+        </fieldset>
+    }
 }
 
 // ----- Privileges --------------------------------------------------------------------
@@ -1236,156 +1119,164 @@ fn component_message(component: PanelComponent) -> &'static str {
     }
 }
 
-fn privileges_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-privileges", "adminPrivilegesHeading")?;
-    let target = body.clone();
-    load_into(&body, async move {
-        let current: PrivilegeSettings = rpc::api("GET", "/api/v1/admin/privileges", None).await?;
-        draw_privileges(&target, &current).map_err(js_error)
-    });
-    Ok(s)
-}
-
-fn draw_privileges(body: &Element, current: &PrivilegeSettings) -> Result<(), JsValue> {
-    let group = el("fieldset")?;
-    group.append_child(&*msg("legend", "adminHiddenLegend")?)?;
-    let mut boxes = Vec::new();
-    for component in PanelComponent::ALL {
-        let (label, check) = dom::checkbox(
-            &format!("priv-{}", component_message(component)),
-            &t(component_message(component)),
-            current.hidden_components.contains(&component),
-        )?;
-        boxes.push((component, check));
-        group.append_child(&label)?;
-    }
-    let line = dom::status_line("privileges-status")?;
-    let save = action_button(&t("settingsSave"), "privileges-save", &line, move || {
-        let hidden: Vec<PanelComponent> = boxes
-            .iter()
-            .filter(|(_, b)| b.checked())
-            .map(|(c, _)| *c)
+#[component]
+fn PrivilegesSection() -> impl IntoView {
+    let current = get::<PrivilegeSettings>("/api/v1/admin/privileges");
+    let status = RwSignal::new(Status::default());
+    let shown = move |current: PrivilegeSettings| {
+        let hidden: Vec<(PanelComponent, RwSignal<bool>)> = PanelComponent::ALL
+            .into_iter()
+            .map(|c| (c, RwSignal::new(current.hidden_components.contains(&c))))
             .collect();
-        async move {
-            let _: PrivilegeSettings = rpc::api(
-                "PUT",
-                "/api/v1/admin/privileges",
-                Some(json!({"hidden_components": hidden})),
-            )
-            .await?;
-            Ok(())
+        let boxes = hidden
+            .iter()
+            .map(|(component, checked)| {
+                let name = component_message(*component);
+                view! { <Checkbox id=format!("priv-{name}") label=t(name) checked=*checked/> }
+            })
+            .collect_view();
+        let save = move || {
+            let list: Vec<PanelComponent> = hidden
+                .iter()
+                .filter(|(_, on)| on.get_untracked())
+                .map(|(c, _)| *c)
+                .collect();
+            async move {
+                let _: PrivilegeSettings = rpc::api(
+                    "PUT",
+                    "/api/v1/admin/privileges",
+                    Some(json!({"hidden_components": list})),
+                )
+                .await?;
+                Ok(())
+            }
+        };
+        view! {
+            <Note message="adminPrivilegesNote"/>
+            <fieldset>
+                <legend>{t("adminHiddenLegend")}</legend>
+                {boxes}
+            </fieldset>
+            <ButtonRow>
+                <ActionButton label=t("settingsSave") testid="privileges-save" status work=save/>
+            </ButtonRow>
         }
-    })?;
-    dom::append(
-        body,
-        &[
-            &note("adminPrivilegesNote")?,
-            &group,
-            &actions(&[&save])?,
-            &line,
-        ],
-    )?;
-    Ok(())
+    };
+    view! {
+        <Section title="adminPrivilegesHeading" testid="admin-privileges" anchor=true>
+            <Loaded data=data(current) ready=shown/>
+            <StatusLine testid="privileges-status" status/>
+        </Section>
+    }
 }
 
 // ----- SCIM tokens -------------------------------------------------------------------
 
-fn scim_section() -> Result<Element, JsValue> {
-    let (s, body) = admin_section("admin-scim", "adminScimHeading")?;
-    s.insert_before(&*note("adminScimNote")?, Some(&body))?;
-    let issued = el("div")?;
-    dom::testid(&issued, "scim-issued")?;
-    let list = el("div")?;
-    dom::append(&body, &[&issued, &list])?;
-    reload_scim(&list, &issued);
-    Ok(s)
-}
-
-fn reload_scim(list: &Element, issued: &Element) {
-    let (target, shown) = (list.clone(), issued.clone());
-    load_into(list, async move {
-        let tokens: Vec<ScimToken> = rpc::api("GET", "/api/v1/admin/scim-tokens", None).await?;
-        draw_scim(&target, &shown, &tokens).map_err(js_error)
-    });
-}
-
-fn draw_scim(list: &Element, issued: &Element, tokens: &[ScimToken]) -> Result<(), JsValue> {
-    let line = dom::status_line("scim-status")?;
-    let live: Vec<&ScimToken> = tokens.iter().filter(|t_| t_.revoked_at.is_none()).collect();
-    if live.is_empty() {
-        list.append_child(&*note("adminNoScimTokens")?)?;
-    }
-    let rows = with_class(el("ul")?, "rows");
-    for token in live {
-        let item = el("li")?;
-        item.set_attribute("data-token-id", &token.id)?;
-        item.append_child(&*text("span", &token.name)?)?;
-        let (l, i, id) = (list.clone(), issued.clone(), token.id.clone());
-        let revoke = action_button(&t("adminRevoke"), "scim-revoke", &line, move || {
-            let (l, i, id) = (l.clone(), i.clone(), id.clone());
-            async move {
-                let _: Value =
-                    rpc::api("DELETE", &format!("/api/v1/admin/scim-tokens/{id}"), None).await?;
-                reload_scim(&l, &i);
-                Ok(())
-            }
-        })?;
-        revoke.set_attribute(
-            "aria-label",
-            &format!("{} {}", t("adminRevoke"), token.name),
-        )?;
-        item.append_child(&revoke)?;
-        rows.append_child(&item)?;
-    }
-    list.append_child(&rows)?;
-    let form = el("fieldset")?;
-    form.append_child(&*msg("legend", "adminNewScimToken")?)?;
-    let (name_f, name) = dom::input_field("scim-name", &t("adminScimName"), "text", "")?;
-    let (l, i) = (list.clone(), issued.clone());
-    let create = action_button(&t("adminCreate"), "scim-create", &line, move || {
-        let (l, i, name) = (l.clone(), i.clone(), name.value());
-        async move {
-            if name.trim().is_empty() {
-                return Err(PageError::local("name_required", &t("adminNameRequired")));
-            }
-            let token: ScimTokenIssued = rpc::api(
-                "POST",
-                "/api/v1/admin/scim-tokens",
-                Some(json!({"name": name.trim()})),
-            )
-            .await?;
-            show_issued(&i, &token).map_err(js_error)?;
-            reload_scim(&l, &i);
-            Ok(())
+#[component]
+fn ScimSection() -> impl IntoView {
+    let tokens = get::<Vec<ScimToken>>("/api/v1/admin/scim-tokens");
+    let issued = RwSignal::new(None::<ScimTokenIssued>);
+    let status = RwSignal::new(Status::default());
+    let list = move |tokens_now: Vec<ScimToken>| {
+        let live: Vec<ScimToken> = tokens_now
+            .into_iter()
+            .filter(|t_| t_.revoked_at.is_none())
+            .collect();
+        if live.is_empty() {
+            return view! { <Empty message="adminNoScimTokens"/> }.into_any();
         }
-    })?;
-    dom::append(&form, &[&name_f, &actions(&[&create])?])?;
-    list.append_child(&form)?;
-    list.append_child(&line)?;
-    Ok(())
+        let rows = live
+            .into_iter()
+            .map(|token| {
+                let id = token.id.clone();
+                let revoke = move || {
+                    let id = id.clone();
+                    async move {
+                        let _: Value =
+                            rpc::api("DELETE", &format!("/api/v1/admin/scim-tokens/{id}"), None)
+                                .await?;
+                        tokens.refetch();
+                        Ok(())
+                    }
+                };
+                view! {
+                    <li data-token-id=token.id.clone()>
+                        <span>{token.name.clone()}</span>
+                        <ActionButton
+                            label=t("adminRevoke")
+                            testid="scim-revoke"
+                            status
+                            work=revoke
+                            aria_label=format!("{} {}", t("adminRevoke"), token.name)
+                        />
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="rows">{rows}</ul> }.into_any()
+    };
+    let name = RwSignal::new(String::new());
+    let create = move || async move {
+        let name = name_required(&name.get_untracked())?;
+        let token: ScimTokenIssued = rpc::api(
+            "POST",
+            "/api/v1/admin/scim-tokens",
+            Some(json!({"name": name})),
+        )
+        .await?;
+        issued.set(Some(token));
+        tokens.refetch();
+        Ok(())
+    };
+    view! {
+        <Section title="adminScimHeading" testid="admin-scim" anchor=true>
+            <Note message="adminScimNote"/>
+            <div data-testid="scim-issued">
+                {move || issued.get().map(|token| view! { <IssuedToken token/> })}
+            </div>
+            <Loaded data=data(tokens) ready=list/>
+            <fieldset>
+                <legend>{t("adminNewScimToken")}</legend>
+                <TextInput id="scim-name" label=t("adminScimName") value=name/>
+                <ButtonRow>
+                    <ActionButton label=t("adminCreate") testid="scim-create" status work=create/>
+                </ButtonRow>
+            </fieldset>
+            <StatusLine testid="scim-status" status/>
+        </Section>
+    }
 }
 
-/// The new token, shown once, selectable, with a copy button.
-fn show_issued(container: &Element, token: &ScimTokenIssued) -> Result<(), JsValue> {
-    dom::clear(container);
-    let box_ = with_class(el("div")?, "issued");
-    box_.append_child(&*msg("p", "adminScimShownOnce")?)?;
-    let (field, input) = dom::input_field(
-        "scim-token-value",
-        &t_with("adminScimTokenFor", &[&token.name]),
-        "text",
-        &token.token,
-    )?;
-    input.set_read_only(true);
+/// The new token, shown once, selected, with a copy button.
+#[component]
+fn IssuedToken(token: ScimTokenIssued) -> impl IntoView {
+    let value = RwSignal::new(token.token.clone());
+    let copied = RwSignal::new(Status::default());
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            input.select();
+        }
+    });
     let secret = token.token.clone();
-    let copied = dom::status_line("scim-copy-status")?;
-    let c = copied.clone();
-    let copy = dom::button(&t("adminCopy"), "scim-copy", move || {
-        dom::copy_text(&secret);
-        dom::set_status(&c, "ok", &t("adminCopied"));
-    })?;
-    dom::append(&box_, &[&field, &actions(&[&copy])?, &copied])?;
-    container.append_child(&box_)?;
-    input.select();
-    Ok(())
+    let copy = move || {
+        browser::copy_text(&secret);
+        copied.set(Status::ok(t("adminCopied")));
+    };
+    view! {
+        <div class="issued">
+            <p>{t("adminScimShownOnce")}</p>
+            <TextInput
+                id="scim-token-value"
+                label=t_with("adminScimTokenFor", &[&token.name])
+                value
+                readonly=true
+                node_ref=input
+            />
+            <ButtonRow>
+                <Button label=t("adminCopy") testid="scim-copy" on_click=copy/>
+            </ButtonRow>
+            <StatusLine testid="scim-copy-status" status=copied/>
+        </div>
+    }
 }

@@ -9,7 +9,8 @@ mod tests {
         ("onboarding.rs", include_str!("onboarding.rs")),
         ("settings.rs", include_str!("settings.rs")),
         ("admin.rs", include_str!("admin.rs")),
-        ("view.rs", include_str!("view.rs")),
+        ("ui/components.rs", include_str!("../ui/components.rs")),
+        ("popup/mod.rs", include_str!("../popup/mod.rs")),
         ("flow.rs", include_str!("flow.rs")),
         ("mod.rs", include_str!("mod.rs")),
         ("rpc.rs", include_str!("rpc.rs")),
@@ -30,7 +31,7 @@ mod tests {
     /// starting with one of the pages' prefixes.
     fn names_in(source: &str) -> Vec<String> {
         const PREFIXES: &[&str] = &[
-            "onb", "settings", "admin", "err", "page", "progress", "comp",
+            "onb", "settings", "admin", "err", "page", "progress", "comp", "popup",
         ];
         let mut names = Vec::new();
         for piece in source.split('"').skip(1).step_by(2) {

@@ -1,7 +1,8 @@
-//! The extension's own pages, rendered by the core with web-sys: onboarding
-//! (`onboarding.html`), the settings sections of the options page, and the admin pages
-//! (`admin.html`). Their logic that needs no browser (step order, chunking, field errors,
-//! message names) is here and unit-tested natively; the rendering is WASM only.
+//! The extension's own pages, Leptos components built from `crate::ui::components`:
+//! onboarding (`onboarding.html`), the settings sections of the options page, and the admin
+//! pages (`admin.html`). Each page's root component is in its own module with its own mount
+//! function. Their logic that needs no browser (step order, chunking, field errors, message
+//! names) is here and unit-tested natively; the pages themselves are WASM only.
 
 pub mod fields;
 pub mod flow;
@@ -16,8 +17,6 @@ mod onboarding;
 pub mod rpc;
 #[cfg(target_arch = "wasm32")]
 mod settings;
-#[cfg(target_arch = "wasm32")]
-mod view;
 
 /// Why a page action failed, for the person using it: the server's stable `code` and its
 /// message (which says what to do). `status` is the HTTP status, 0 when none.

@@ -1,612 +1,579 @@
 //! Onboarding (onboarding.html): Welcome → Activate with Salesforce → Authorize → email
 //! client and mailbox → Signature → Finish → quick tour → open Salesforce or the mail.
 //! Each step is stored on the server (`PUT /api/v1/me/onboarding`), so a reload resumes.
+//! The page's state lives in signals ([`Ctx`]): the step card redraws when the step changes;
+//! busy buttons, errors and the tour's slide update in place.
 
 use super::flow::{self, Step};
 use super::rpc::{self, AuthStatus};
-use super::view::{actions, error_box, note, page_root};
 use super::{fields, PageError};
-use crate::ui::dom::{self, el, msg, t, t_with, text, with_class};
+use crate::ui::browser;
+use crate::ui::components::{
+    Button, ButtonRow, ErrorBox, LinkButton, Loading, Note, PageFrame, Radio, Section, TextArea,
+    TextInput,
+};
+use crate::ui::i18n::{t, t_with};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use salespane_api::me::{CrmUserCandidate, MyCrmConnection};
 use salespane_api::profile::{EmailClient, Onboarding, Profile};
 use serde_json::{json, Value};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
 
 const ONBOARDING: &str = "/api/v1/me/onboarding";
 
-#[derive(Default)]
-struct State {
-    loaded: bool,
-    auth: Option<AuthStatus>,
-    onboarding: Option<Onboarding>,
-    started: bool,
-    tour_slide: usize,
-    busy: bool,
-    error: Option<PageError>,
-    /// Set when the authorize window was opened: offer to check the connection.
-    authorize_opened: bool,
-    connection: Option<MyCrmConnection>,
+/// The page's state, one signal per part that changes on its own.
+#[derive(Clone, Copy)]
+struct Ctx {
+    loaded: RwSignal<bool>,
+    auth: RwSignal<Option<AuthStatus>>,
+    onboarding: RwSignal<Option<Onboarding>>,
+    /// The user has left the welcome screen in this page (nothing is stored before sign-in).
+    started: RwSignal<bool>,
+    tour_slide: RwSignal<usize>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<PageError>>,
+    /// The authorize window was opened: checking the connection comes next.
+    authorize_opened: RwSignal<bool>,
+    connection: RwSignal<Option<MyCrmConnection>>,
     /// After a mailbox mismatch: the Salesforce users the user may say they are.
-    candidates: Vec<CrmUserCandidate>,
+    candidates: RwSignal<Vec<CrmUserCandidate>>,
     /// The mailbox was refused as not the user's Salesforce address.
-    mismatch: bool,
-    /// What the user last entered on the email step, kept across redraws.
-    draft: Option<(&'static str, String)>,
-    /// Field errors: (field id, message).
-    field_error: Option<(String, String)>,
+    mismatch: RwSignal<bool>,
+    /// The email step's choices (kept while the page lives).
+    client: RwSignal<String>,
+    mailbox: RwSignal<String>,
+    mailbox_error: RwSignal<String>,
+    signature_error: RwSignal<String>,
 }
 
-type Shared = Rc<RefCell<State>>;
-
-pub fn start() -> Result<(), JsValue> {
-    let shared: Shared = Rc::new(RefCell::new(State::default()));
-    render(&shared)?;
-    let s = shared.clone();
-    act(&shared, async move {
-        let auth = rpc::status().await?;
-        load_after_auth(&s, auth).await
-    });
-    Ok(())
-}
-
-async fn load_after_auth(shared: &Shared, auth: AuthStatus) -> Result<(), PageError> {
-    let signed_in = auth.signed_in;
-    let auth_error = auth.error.clone();
-    {
-        let mut state = shared.borrow_mut();
-        state.auth = Some(auth);
-        state.loaded = true;
+impl Ctx {
+    fn new() -> Ctx {
+        Ctx {
+            loaded: RwSignal::new(false),
+            auth: RwSignal::new(None),
+            onboarding: RwSignal::new(None),
+            started: RwSignal::new(false),
+            tour_slide: RwSignal::new(0),
+            busy: RwSignal::new(false),
+            error: RwSignal::new(None),
+            authorize_opened: RwSignal::new(false),
+            connection: RwSignal::new(None),
+            candidates: RwSignal::new(Vec::new()),
+            mismatch: RwSignal::new(false),
+            client: RwSignal::new(String::new()),
+            mailbox: RwSignal::new(String::new()),
+            mailbox_error: RwSignal::new(String::new()),
+            signature_error: RwSignal::new(String::new()),
+        }
     }
-    if signed_in {
-        let onboarding: Onboarding = rpc::api("GET", ONBOARDING, None).await?;
-        shared.borrow_mut().onboarding = Some(onboarding);
-    } else if let Some(detail) = auth_error {
-        shared.borrow_mut().started = true;
-        return Err(PageError {
-            status: 403,
-            code: detail.code,
-            message: detail.message,
-        });
-    }
-    Ok(())
-}
 
-/// Runs an action: busy while it runs, its error shown after, then the page redrawn.
-fn act(shared: &Shared, work: impl std::future::Future<Output = Result<(), PageError>> + 'static) {
-    {
-        let mut state = shared.borrow_mut();
-        state.busy = true;
-        state.error = None;
-        state.field_error = None;
+    fn step(&self) -> Step {
+        let signed_in = self.auth.with(|a| a.as_ref().is_some_and(|a| a.signed_in));
+        self.onboarding
+            .with(|o| flow::resume(signed_in, self.started.get(), o.as_ref()))
     }
-    let _ = render(shared);
-    let s = shared.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = work.await;
-        {
-            let mut state = s.borrow_mut();
-            state.busy = false;
-            state.loaded = true;
+
+    fn me_email(&self) -> String {
+        self.auth.with_untracked(|a| {
+            a.as_ref()
+                .and_then(|a| a.me.as_ref())
+                .map(|me| me.user.email.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Runs an action: busy while it runs; its error shown after, beside its field too.
+    fn act(self, work: impl std::future::Future<Output = Result<(), PageError>> + 'static) {
+        self.busy.set(true);
+        self.error.set(None);
+        self.mailbox_error.set(String::new());
+        self.signature_error.set(String::new());
+        spawn_local(async move {
+            let result = work.await;
+            self.busy.set(false);
+            self.loaded.set(true);
             if let Err(error) = result {
                 // The mailbox errors do not always start with the field's name.
                 let field = match error.code.as_str() {
                     "mailbox_mismatch" | "invalid_mailbox" => Some("mailbox".to_string()),
                     _ => fields::field_of(&error.message),
                 };
-                if let Some(field) = field {
-                    // The alert above holds the server's whole message; the field says why
-                    // in a few words.
-                    let short = match error.advice_message() {
-                        Some(advice) => t(advice),
-                        None => error.message.clone(),
-                    };
-                    state.field_error = Some((field, short));
+                // The alert holds the server's whole message; the field says why in a few words.
+                let short = match error.advice_message() {
+                    Some(advice) => t(advice),
+                    None => error.message.clone(),
+                };
+                match field.as_deref() {
+                    Some("mailbox") => self.mailbox_error.set(short),
+                    Some("signature") => self.signature_error.set(short),
+                    _ => {}
                 }
-                state.error = Some(error);
+                self.error.set(Some(error));
             }
-        }
-        let _ = render(&s);
-    });
-}
-
-async fn put(shared: &Shared, update: Value) -> Result<(), PageError> {
-    let onboarding: Onboarding = rpc::api("PUT", ONBOARDING, Some(update)).await?;
-    shared.borrow_mut().onboarding = Some(onboarding);
-    Ok(())
-}
-
-fn current_step(state: &State) -> Step {
-    let signed_in = state.auth.as_ref().is_some_and(|a| a.signed_in);
-    flow::resume(signed_in, state.started, state.onboarding.as_ref())
-}
-
-fn render(shared: &Shared) -> Result<(), JsValue> {
-    let root = page_root()?;
-    dom::clear(&root);
-    root.set_attribute("data-page", "onboarding")?;
-    let state = shared.borrow();
-    let header = el("header")?;
-    dom::append(
-        &header,
-        &[
-            &msg("h1", "onbHeading")?,
-            &with_class(msg("p", "onbIntro")?, "note"),
-        ],
-    )?;
-    root.append_child(&header)?;
-    if !state.loaded {
-        root.set_attribute("data-step", "loading")?;
-        root.append_child(&*note("pageLoading")?)?;
-        return Ok(());
-    }
-    let step = current_step(&state);
-    root.set_attribute("data-step", step.name())?;
-    root.set_attribute("aria-busy", if state.busy { "true" } else { "false" })?;
-    root.append_child(&*progress_list(step)?)?;
-    let card = with_class(el("section")?, "card");
-    dom::testid(&card, &format!("step-{}", step.name()))?;
-    let title = msg("h2", step.title_message())?;
-    title.set_id("step-title");
-    title.set_attribute("tabindex", "-1")?;
-    card.set_attribute("aria-labelledby", "step-title")?;
-    card.append_child(&title)?;
-    if let Some(error) = &state.error {
-        card.append_child(&*error_box(error)?)?;
-    }
-    let body = match step {
-        Step::Welcome => welcome(shared)?,
-        Step::Activate => activate(shared)?,
-        Step::Authorize => authorize(shared, &state)?,
-        Step::EmailClient => email_client(shared, &state)?,
-        Step::Signature => signature(shared, &state)?,
-        Step::Finish => finish(shared)?,
-        Step::Tour => tour(shared, state.tour_slide)?,
-        Step::Done => done(&state)?,
-    };
-    card.append_child(&body)?;
-    root.append_child(&card)?;
-    if let Some((field, message)) = &state.field_error {
-        dom::set_field_error(&field_id(field), message);
-    }
-    if state.busy {
-        for button in root.query_selector_all("button")?.values() {
-            if let Ok(b) = button?.dyn_into::<web_sys::HtmlButtonElement>() {
-                b.set_disabled(true);
-            }
-        }
-    } else {
-        dom::focus(&title);
-    }
-    Ok(())
-}
-
-use wasm_bindgen::JsCast;
-
-/// The page's id for a server field path.
-fn field_id(field: &str) -> String {
-    match field {
-        "mailbox" => "onb-mailbox".into(),
-        "signature" => "onb-signature".into(),
-        other => format!("onb-{}", other.replace('.', "-")),
-    }
-}
-
-fn progress_list(current: Step) -> Result<Element, JsValue> {
-    let nav = el("nav")?;
-    nav.set_attribute("aria-label", &t("onbStepsLabel"))?;
-    let list = with_class(el("ol")?, "steps");
-    for step in Step::LISTED {
-        let item = msg("li", step.title_message())?;
-        if step == current {
-            item.set_attribute("aria-current", "step")?;
-        } else if step < current {
-            item.set_attribute("data-done", "true")?;
-        }
-        list.append_child(&item)?;
-    }
-    nav.append_child(&list)?;
-    Ok(nav)
-}
-
-fn welcome(shared: &Shared) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbWelcomeText")?)?;
-    let s = shared.clone();
-    let go = dom::primary(&t("onbStart"), "start", move || {
-        s.borrow_mut().started = true;
-        let _ = render(&s);
-    })?;
-    body.append_child(&*actions(&[&go])?)?;
-    Ok(body)
-}
-
-fn activate(shared: &Shared) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbActivateText")?)?;
-    body.append_child(&*note("onbActivateApiNote")?)?;
-    let s = shared.clone();
-    let sign_in = dom::primary(&t("onbSignIn"), "sign-in", move || {
-        let inner = s.clone();
-        act(&s, async move {
-            let hint = dom::query_param("login_hint");
-            let auth = rpc::sign_in(hint.as_deref()).await?;
-            load_after_auth(&inner, auth).await
         });
-    })?;
-    body.append_child(&*actions(&[&sign_in])?)?;
-    Ok(body)
+    }
+
+    async fn put(self, update: Value) -> Result<(), PageError> {
+        let onboarding: Onboarding = rpc::api("PUT", ONBOARDING, Some(update)).await?;
+        self.onboarding.set(Some(onboarding));
+        Ok(())
+    }
+
+    async fn load_after_auth(self, auth: AuthStatus) -> Result<(), PageError> {
+        let signed_in = auth.signed_in;
+        let auth_error = auth.error.clone();
+        self.auth.set(Some(auth));
+        self.loaded.set(true);
+        if signed_in {
+            let onboarding: Onboarding = rpc::api("GET", ONBOARDING, None).await?;
+            self.onboarding.set(Some(onboarding));
+        } else if let Some(detail) = auth_error {
+            self.started.set(true);
+            return Err(PageError {
+                status: 403,
+                code: detail.code,
+                message: detail.message,
+            });
+        }
+        Ok(())
+    }
 }
 
-fn authorize(shared: &Shared, state: &State) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbAuthorizeText")?)?;
-    if let Some(connection) = &state.connection {
-        if connection.connected {
-            let who = connection.crm_username.clone().unwrap_or_default();
-            let line = text("p", &t_with("onbAuthorizeConnectedAs", &[&who]))?;
-            dom::testid(&line, "connected-as")?;
-            body.append_child(&line)?;
-            if !connection.api_enabled {
-                body.append_child(&*error_box(&PageError::local(
-                    "no_api_access",
-                    &t("errNoApiAccessDetail"),
-                ))?)?;
-            }
+/// Renders the page in place of onboarding.html's `#salespane-page`.
+pub fn start() -> Result<(), JsValue> {
+    browser::mount_in_place_of("salespane-page", || view! { <OnboardingPage/> })
+}
+
+#[component]
+fn OnboardingPage() -> impl IntoView {
+    let ctx = Ctx::new();
+    ctx.act(async move {
+        let auth = rpc::status().await?;
+        ctx.load_after_auth(auth).await
+    });
+    let step = Memo::new(move |_| ctx.step());
+    let shown_step = Signal::derive(move || {
+        if ctx.loaded.get() {
+            step.get().name().to_string()
         } else {
-            body.append_child(&*note("onbAuthorizeNotYet")?)?;
+            "loading".to_string()
+        }
+    });
+    view! {
+        <PageFrame page="onboarding" heading="onbHeading" subtitle=t("onbIntro") step=shown_step busy=ctx.busy>
+            {move || {
+                if !ctx.loaded.get() {
+                    return view! { <Loading/> }.into_any();
+                }
+                view! {
+                    <Steps current=step/>
+                    <StepCard ctx step/>
+                }
+                    .into_any()
+            }}
+        </PageFrame>
+    }
+}
+
+/// Where the user is among the listed steps.
+#[component]
+fn Steps(current: Memo<Step>) -> impl IntoView {
+    let items = Step::LISTED
+        .into_iter()
+        .map(|step| {
+            view! {
+                <li
+                    aria-current=move || (current.get() == step).then_some("step")
+                    data-done=move || (step < current.get()).then_some("true")
+                >
+                    {t(step.title_message())}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav aria-label=t("onbStepsLabel")>
+            <ol class="steps">{items}</ol>
+        </nav>
+    }
+}
+
+/// The current step's card; drawn again only when the step changes, and then focused.
+#[component]
+fn StepCard(ctx: Ctx, step: Memo<Step>) -> impl IntoView {
+    move || {
+        let step = step.get();
+        let heading = NodeRef::<leptos::html::H2>::new();
+        Effect::new(move |_| {
+            if let Some(heading) = heading.get() {
+                let _ = heading.focus();
+            }
+        });
+        let body = match step {
+            Step::Welcome => welcome(ctx).into_any(),
+            Step::Activate => activate(ctx).into_any(),
+            Step::Authorize => view! { <AuthorizeStep ctx/> }.into_any(),
+            Step::EmailClient => email_client(ctx).into_any(),
+            Step::Signature => signature(ctx).into_any(),
+            Step::Finish => finish(ctx).into_any(),
+            Step::Tour => tour(ctx).into_any(),
+            Step::Done => done(ctx).into_any(),
+        };
+        view! {
+            <Section title=step.title_message() testid=format!("step-{}", step.name()) heading_ref=heading>
+                {move || ctx.error.get().map(|error| view! { <ErrorBox error/> })}
+                {body}
+            </Section>
         }
     }
-    let s = shared.clone();
-    let connect = dom::primary(&t("onbAuthorizeConnect"), "authorize-connect", move || {
-        let inner = s.clone();
-        act(&s, async move {
-            let hint = dom::query_param("login_hint");
-            let connection: MyCrmConnection = rpc::connect_crm(hint.as_deref()).await?;
+}
+
+fn welcome(ctx: Ctx) -> impl IntoView {
+    view! {
+        <p>{t("onbWelcomeText")}</p>
+        <ButtonRow>
+            <Button label=t("onbStart") testid="start" primary=true disabled=ctx.busy on_click=move || ctx.started.set(true)/>
+        </ButtonRow>
+    }
+}
+
+fn activate(ctx: Ctx) -> impl IntoView {
+    let sign_in = move || {
+        ctx.act(async move {
+            let hint = browser::query_param("login_hint");
+            let auth = rpc::sign_in(hint.as_deref()).await?;
+            ctx.load_after_auth(auth).await
+        })
+    };
+    view! {
+        <p>{t("onbActivateText")}</p>
+        <Note message="onbActivateApiNote"/>
+        <ButtonRow>
+            <Button label=t("onbSignIn") testid="sign-in" primary=true disabled=ctx.busy on_click=sign_in/>
+        </ButtonRow>
+    }
+}
+
+/// Connects the user's own Salesforce user (a personal connection): Salesforce's sign-in runs
+/// in the browser's identity window and the background hands the code to the server under
+/// this user's token, so only the person who started it can finish it.
+async fn connect_own_salesforce() -> Result<MyCrmConnection, PageError> {
+    let hint = browser::query_param("login_hint");
+    rpc::connect_crm(hint.as_deref()).await
+}
+
+/// The CRM "authorize" step on its own: connect Salesforce (the browser's sign-in window), check
+/// the connection (it must allow API access), or skip.
+#[component]
+fn AuthorizeStep(ctx: Ctx) -> impl IntoView {
+    let connect = move || {
+        ctx.act(async move {
+            let connection = connect_own_salesforce().await?;
             let ready = connection.connected && connection.api_enabled;
-            {
-                let mut state = inner.borrow_mut();
-                state.authorize_opened = true;
-                state.connection = Some(connection);
-            }
+            ctx.authorize_opened.set(true);
+            ctx.connection.set(Some(connection));
             if ready {
-                put(&inner, json!({"authorized": "done"})).await?;
+                ctx.put(json!({"authorized": "done"})).await?;
             }
             Ok(())
-        });
-    })?;
-    let s = shared.clone();
-    let check = dom::button(&t("onbAuthorizeCheck"), "authorize-check", move || {
-        let inner = s.clone();
-        act(&s, async move {
+        })
+    };
+    let check = move || {
+        ctx.act(async move {
             let connection: MyCrmConnection =
                 rpc::api("GET", "/api/v1/me/crm-connection", None).await?;
             let ready = connection.connected && connection.api_enabled;
-            inner.borrow_mut().connection = Some(connection);
+            ctx.connection.set(Some(connection));
             if ready {
-                put(&inner, json!({"authorized": "done"})).await?;
+                ctx.put(json!({"authorized": "done"})).await?;
             }
             Ok(())
-        });
-    })?;
-    let s = shared.clone();
-    let skip = dom::button(&t("onbSkip"), "authorize-skip", move || {
-        let inner = s.clone();
-        act(&s, async move {
-            put(&inner, json!({"authorized": "skipped"})).await
-        });
-    })?;
-    let row = if state.authorize_opened || state.connection.is_some() {
-        // Back from Salesforce, checking is the next thing to do.
-        check.set_class_name("primary");
-        connect.set_class_name("");
-        actions(&[&check, &connect, &skip])?
-    } else {
-        actions(&[&connect, &check, &skip])?
+        })
     };
-    body.append_child(&row)?;
-    body.append_child(&*note("onbAuthorizeSkipNote")?)?;
-    Ok(body)
-}
-
-fn me_email(state: &State) -> String {
-    state
-        .auth
-        .as_ref()
-        .and_then(|a| a.me.as_ref())
-        .map(|me| me.user.email.clone())
-        .unwrap_or_default()
-}
-
-fn email_client(shared: &Shared, state: &State) -> Result<Element, JsValue> {
-    let form = el("form")?;
-    form.set_attribute("novalidate", "")?;
-    form.append_child(&*msg("p", "onbEmailText")?)?;
-    let chosen = match &state.draft {
-        Some((client, _)) => Some(if *client == "outlook" {
-            EmailClient::Outlook
-        } else {
-            EmailClient::Gmail
-        }),
-        None => state.onboarding.as_ref().and_then(|o| o.email_client),
+    let skip = move || ctx.act(async move { ctx.put(json!({"authorized": "skipped"})).await });
+    // Back from Salesforce, checking is the next thing to do.
+    let checking_next =
+        Signal::derive(move || ctx.authorize_opened.get() || ctx.connection.with(Option::is_some));
+    let state = move || {
+        ctx.connection.get().map(|connection| {
+            if !connection.connected {
+                return view! { <Note message="onbAuthorizeNotYet"/> }.into_any();
+            }
+            let who = connection.crm_username.clone().unwrap_or_default();
+            let no_api = (!connection.api_enabled).then(|| {
+                view! { <ErrorBox error=PageError::local("no_api_access", &t("errNoApiAccessDetail"))/> }
+            });
+            view! {
+                <p data-testid="connected-as">{t_with("onbAuthorizeConnectedAs", &[&who])}</p>
+                {no_api}
+            }
+                .into_any()
+        })
     };
-    let fieldset = el("fieldset")?;
-    fieldset.append_child(&*msg("legend", "onbEmailClientLegend")?)?;
-    let (gmail_label, gmail) = dom::radio(
-        "client",
-        "onb-client-gmail",
-        "gmail",
-        &t("onbGmail"),
-        chosen != Some(EmailClient::Outlook),
-    )?;
-    let (outlook_label, outlook) = dom::radio(
-        "client",
-        "onb-client-outlook",
-        "outlook",
-        &t("onbOutlook"),
-        chosen == Some(EmailClient::Outlook),
-    )?;
-    dom::append(&fieldset, &[&gmail_label, &outlook_label])?;
-    form.append_child(&fieldset)?;
-    let mailbox_value = state
-        .draft
-        .as_ref()
-        .map(|(_, mailbox)| mailbox.clone())
-        .or_else(|| state.onboarding.as_ref().and_then(|o| o.mailbox.clone()))
-        .unwrap_or_else(|| me_email(state));
-    let (mailbox_field, mailbox) = dom::input_field(
-        "onb-mailbox",
-        &t("onbMailboxLabel"),
-        "email",
-        &mailbox_value,
-    )?;
-    mailbox.set_attribute("autocomplete", "email")?;
-    form.append_child(&mailbox_field)?;
-    form.append_child(&*note("onbMailboxNote")?)?;
-
-    if state.mismatch && state.candidates.is_empty() {
-        // To say which Salesforce user they are, the user connects Salesforce first.
-        let help = el("div")?;
-        dom::testid(&help, "mismatch-help")?;
-        help.append_child(&*msg("p", "onbMismatchConnect")?)?;
-        let s = shared.clone();
-        let connect = dom::button(&t("onbAuthorizeConnect"), "mismatch-connect", move || {
-            let inner = s.clone();
-            act(&s, async move {
-                let hint = dom::query_param("login_hint");
-                let connection: MyCrmConnection = rpc::connect_crm(hint.as_deref()).await?;
-                inner.borrow_mut().candidates = connection.candidates;
-                Ok(())
-            });
-        })?;
-        let s = shared.clone();
-        let reload = dom::button(&t("onbMismatchReload"), "mismatch-reload", move || {
-            let inner = s.clone();
-            act(&s, async move {
-                let connection: MyCrmConnection =
-                    rpc::api("GET", "/api/v1/me/crm-connection", None).await?;
-                inner.borrow_mut().candidates = connection.candidates;
-                Ok(())
-            });
-        })?;
-        help.append_child(&*actions(&[&connect, &reload])?)?;
-        form.append_child(&help)?;
-    }
-
-    if !state.candidates.is_empty() {
-        let confirm = el("fieldset")?;
-        dom::testid(&confirm, "crm-user-choice")?;
-        confirm.append_child(&*msg("legend", "onbWhichCrmUser")?)?;
-        for (i, candidate) in state.candidates.iter().enumerate() {
-            let label = format!(
-                "{} ({}, {})",
-                candidate.name, candidate.username, candidate.email
-            );
-            let (row, _) = dom::radio(
-                "crm-user",
-                &format!("onb-crm-user-{i}"),
-                &candidate.crm_user_id,
-                &label,
-                i == 0,
-            )?;
-            confirm.append_child(&row)?;
+    let connect_button = move || {
+        view! {
+            <Button label=t("onbAuthorizeConnect") testid="authorize-connect" primary=Signal::derive(move || !checking_next.get()) disabled=ctx.busy on_click=connect/>
         }
-        let s = shared.clone();
-        let m = mailbox.clone();
-        let confirm_button = dom::button(&t("onbConfirmCrmUser"), "confirm-crm-user", move || {
-            let chosen = dom::document()
-                .ok()
-                .and_then(|d| {
-                    d.query_selector("input[name=crm-user]:checked")
-                        .ok()
-                        .flatten()
-                })
-                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|i| i.value());
-            let Some(crm_user_id) = chosen else { return };
-            let client = if outlook.checked() {
+    };
+    view! {
+        <p>{t("onbAuthorizeText")}</p>
+        {state}
+        <ButtonRow>
+            <Show when=move || !checking_next.get()>{connect_button}</Show>
+            <Button label=t("onbAuthorizeCheck") testid="authorize-check" primary=checking_next disabled=ctx.busy on_click=check/>
+            <Show when=move || checking_next.get()>{connect_button}</Show>
+            <Button label=t("onbSkip") testid="authorize-skip" disabled=ctx.busy on_click=skip/>
+        </ButtonRow>
+        <Note message="onbAuthorizeSkipNote"/>
+    }
+}
+
+fn email_client(ctx: Ctx) -> impl IntoView {
+    // First time on this step: what the server holds, else the user's own address.
+    if ctx.client.get_untracked().is_empty() {
+        let stored = ctx
+            .onboarding
+            .with_untracked(|o| o.as_ref().and_then(|o| o.email_client));
+        ctx.client.set(
+            if stored == Some(EmailClient::Outlook) {
                 "outlook"
             } else {
                 "gmail"
-            };
-            let address = m.value();
-            let inner = s.clone();
-            act(&s, async move {
-                let _: Value = rpc::api(
-                    "POST",
-                    "/api/v1/me/crm-user",
-                    Some(json!({"crm_user_id": crm_user_id})),
-                )
-                .await?;
-                {
-                    let mut state = inner.borrow_mut();
-                    state.candidates.clear();
-                    state.mismatch = false;
-                }
-                put(&inner, json!({"email_client": client, "mailbox": address})).await
-            });
-        })?;
-        confirm.append_child(&*actions(&[&confirm_button])?)?;
-        form.append_child(&confirm)?;
+            }
+            .into(),
+        );
     }
-
-    let s = shared.clone();
-    let submit = dom::primary(&t("onbContinue"), "email-continue", move || {
-        let client = if gmail.checked() { "gmail" } else { "outlook" };
-        let address = mailbox.value().trim().to_string();
+    if ctx.mailbox.get_untracked().is_empty() {
+        let stored = ctx
+            .onboarding
+            .with_untracked(|o| o.as_ref().and_then(|o| o.mailbox.clone()));
+        ctx.mailbox.set(stored.unwrap_or_else(|| ctx.me_email()));
+    }
+    let submit = move || {
+        let client = ctx.client.get_untracked();
+        let address = ctx.mailbox.get_untracked().trim().to_string();
         if address.is_empty() {
-            dom::set_field_error("onb-mailbox", &t("onbMailboxRequired"));
+            ctx.mailbox_error.set(t("onbMailboxRequired"));
             return;
         }
-        s.borrow_mut().draft = Some((client, address.clone()));
-        let inner = s.clone();
-        act(&s, async move {
-            let result = put(&inner, json!({"email_client": client, "mailbox": address})).await;
-            inner.borrow_mut().mismatch =
-                matches!(&result, Err(error) if error.code == "mailbox_mismatch");
-            match result {
-                Err(error) if error.code == "mailbox_mismatch" => {
-                    // The server lets the user say which Salesforce user they are.
-                    let connection: Result<MyCrmConnection, _> =
-                        rpc::api("GET", "/api/v1/me/crm-connection", None).await;
-                    if let Ok(connection) = connection {
-                        inner.borrow_mut().candidates = connection.candidates;
-                    }
-                    Err(error)
+        ctx.act(async move {
+            let result = ctx
+                .put(json!({"email_client": client, "mailbox": address}))
+                .await;
+            let mismatch = matches!(&result, Err(error) if error.code == "mailbox_mismatch");
+            ctx.mismatch.set(mismatch);
+            if mismatch {
+                // The server lets the user say which Salesforce user they are.
+                let connection: Result<MyCrmConnection, _> =
+                    rpc::api("GET", "/api/v1/me/crm-connection", None).await;
+                if let Ok(connection) = connection {
+                    ctx.candidates.set(connection.candidates);
                 }
-                other => other,
             }
+            result
         });
-    })?;
-    form.append_child(&*actions(&[&submit])?)?;
-    let submit_on_enter = submit.clone();
-    dom::on(&form, "submit", move |event| {
-        event.prevent_default();
-        submit_on_enter.click();
-    });
-    Ok(form)
+    };
+    view! {
+        <form
+            novalidate=true
+            on:submit=move |event| {
+                event.prevent_default();
+                submit();
+            }
+        >
+            <p>{t("onbEmailText")}</p>
+            <fieldset>
+                <legend>{t("onbEmailClientLegend")}</legend>
+                <Radio name="client" id="onb-client-gmail" value="gmail" label=t("onbGmail") group=ctx.client/>
+                <Radio name="client" id="onb-client-outlook" value="outlook" label=t("onbOutlook") group=ctx.client/>
+            </fieldset>
+            <TextInput id="onb-mailbox" label=t("onbMailboxLabel") kind="email" value=ctx.mailbox error=ctx.mailbox_error autocomplete="email"/>
+            <Note message="onbMailboxNote"/>
+            <Show when=move || ctx.mismatch.get() && ctx.candidates.with(Vec::is_empty)>
+                <MismatchHelp ctx/>
+            </Show>
+            <Show when=move || !ctx.candidates.with(Vec::is_empty)>
+                <CrmUserChoice ctx/>
+            </Show>
+            <ButtonRow>
+                <Button label=t("onbContinue") testid="email-continue" primary=true disabled=ctx.busy submit=true on_click=|| {}/>
+            </ButtonRow>
+        </form>
+    }
 }
 
-fn signature(shared: &Shared, state: &State) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbSignatureText")?)?;
-    let current = state
-        .auth
-        .as_ref()
-        .and_then(|a| a.me.as_ref())
-        .map(|me| me.profile.signature.clone())
-        .unwrap_or_default();
-    let (field, area) =
-        dom::textarea_field("onb-signature", &t("settingsSignatureLabel"), &current, 6)?;
-    body.append_child(&field)?;
-    let s = shared.clone();
-    let save = dom::primary(&t("onbSaveSignature"), "signature-save", move || {
-        let signature = area.value();
-        let inner = s.clone();
-        act(&s, async move {
+/// To say which Salesforce user they are, the user connects Salesforce first.
+#[component]
+fn MismatchHelp(ctx: Ctx) -> impl IntoView {
+    let connect = move || {
+        ctx.act(async move {
+            let connection = connect_own_salesforce().await?;
+            ctx.candidates.set(connection.candidates);
+            Ok(())
+        })
+    };
+    let reload = move || {
+        ctx.act(async move {
+            let connection: MyCrmConnection =
+                rpc::api("GET", "/api/v1/me/crm-connection", None).await?;
+            ctx.candidates.set(connection.candidates);
+            Ok(())
+        })
+    };
+    view! {
+        <div data-testid="mismatch-help">
+            <p>{t("onbMismatchConnect")}</p>
+            <ButtonRow>
+                <Button label=t("onbAuthorizeConnect") testid="mismatch-connect" disabled=ctx.busy on_click=connect/>
+                <Button label=t("onbMismatchReload") testid="mismatch-reload" disabled=ctx.busy on_click=reload/>
+            </ButtonRow>
+        </div>
+    }
+}
+
+/// After a mailbox mismatch: which Salesforce user the user is.
+#[component]
+fn CrmUserChoice(ctx: Ctx) -> impl IntoView {
+    let candidates = ctx.candidates.get_untracked();
+    let chosen = RwSignal::new(
+        candidates
+            .first()
+            .map(|c| c.crm_user_id.clone())
+            .unwrap_or_default(),
+    );
+    let options = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, candidate)| {
+            let label = format!("{} ({}, {})", candidate.name, candidate.username, candidate.email);
+            view! {
+                <Radio name="crm-user" id=format!("onb-crm-user-{i}") value=candidate.crm_user_id label group=chosen/>
+            }
+        })
+        .collect_view();
+    let confirm = move || {
+        let crm_user_id = chosen.get_untracked();
+        if crm_user_id.is_empty() {
+            return;
+        }
+        let (client, address) = (ctx.client.get_untracked(), ctx.mailbox.get_untracked());
+        ctx.act(async move {
+            let _: Value = rpc::api(
+                "POST",
+                "/api/v1/me/crm-user",
+                Some(json!({"crm_user_id": crm_user_id})),
+            )
+            .await?;
+            ctx.candidates.set(Vec::new());
+            ctx.mismatch.set(false);
+            ctx.put(json!({"email_client": client, "mailbox": address}))
+                .await
+        });
+    };
+    view! {
+        <fieldset data-testid="crm-user-choice">
+            <legend>{t("onbWhichCrmUser")}</legend>
+            {options}
+            <ButtonRow>
+                <Button label=t("onbConfirmCrmUser") testid="confirm-crm-user" disabled=ctx.busy on_click=confirm/>
+            </ButtonRow>
+        </fieldset>
+    }
+}
+
+fn signature(ctx: Ctx) -> impl IntoView {
+    let current = ctx.auth.with_untracked(|a| {
+        a.as_ref()
+            .and_then(|a| a.me.as_ref())
+            .map(|me| me.profile.signature.clone())
+            .unwrap_or_default()
+    });
+    let value = RwSignal::new(current);
+    let save = move || {
+        let signature = value.get_untracked();
+        ctx.act(async move {
             let profile: Profile = rpc::api(
                 "PUT",
                 "/api/v1/me/profile",
                 Some(json!({"signature": signature})),
             )
             .await?;
-            if let Some(me) = inner.borrow_mut().auth.as_mut().and_then(|a| a.me.as_mut()) {
-                me.profile = profile;
-            }
-            put(&inner, json!({"signature": "done"})).await
-        });
-    })?;
-    let s = shared.clone();
-    let skip = dom::button(&t("onbSkip"), "signature-skip", move || {
-        let inner = s.clone();
-        act(&s, async move {
-            put(&inner, json!({"signature": "skipped"})).await
-        });
-    })?;
-    body.append_child(&*actions(&[&save, &skip])?)?;
-    Ok(body)
+            ctx.auth.update(|a| {
+                if let Some(me) = a.as_mut().and_then(|a| a.me.as_mut()) {
+                    me.profile = profile;
+                }
+            });
+            ctx.put(json!({"signature": "done"})).await
+        })
+    };
+    let skip = move || ctx.act(async move { ctx.put(json!({"signature": "skipped"})).await });
+    view! {
+        <p>{t("onbSignatureText")}</p>
+        <TextArea id="onb-signature" label=t("settingsSignatureLabel") value rows=6 error=ctx.signature_error/>
+        <ButtonRow>
+            <Button label=t("onbSaveSignature") testid="signature-save" primary=true disabled=ctx.busy on_click=save/>
+            <Button label=t("onbSkip") testid="signature-skip" disabled=ctx.busy on_click=skip/>
+        </ButtonRow>
+    }
 }
 
-fn finish(shared: &Shared) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbFinishText")?)?;
-    let s = shared.clone();
-    let done = dom::primary(&t("onbFinish"), "finish", move || {
-        let inner = s.clone();
-        act(
-            &s,
-            async move { put(&inner, json!({"finished": true})).await },
-        );
-    })?;
-    body.append_child(&*actions(&[&done])?)?;
-    Ok(body)
+fn finish(ctx: Ctx) -> impl IntoView {
+    let done = move || ctx.act(async move { ctx.put(json!({"finished": true})).await });
+    view! {
+        <p>{t("onbFinishText")}</p>
+        <ButtonRow>
+            <Button label=t("onbFinish") testid="finish" primary=true disabled=ctx.busy on_click=done/>
+        </ButtonRow>
+    }
 }
 
-fn tour(shared: &Shared, slide: usize) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    let index = slide.min(flow::TOUR.len() - 1);
-    let (title, text_name) = flow::TOUR[index];
-    let slide_el = with_class(el("div")?, "tour");
-    dom::testid(&slide_el, "tour-slide")?;
-    slide_el.set_attribute("data-slide", &(index + 1).to_string())?;
-    slide_el.append_child(&*msg("h3", title)?)?;
-    slide_el.append_child(&*msg("p", text_name)?)?;
-    let count = text(
-        "p",
-        &t_with(
-            "progressOf",
-            &[&(index + 1).to_string(), &flow::TOUR.len().to_string()],
-        ),
-    )?;
-    count.set_class_name("note");
-    slide_el.append_child(&count)?;
-    body.append_child(&slide_el)?;
-    let last = index + 1 >= flow::TOUR.len();
-    let s = shared.clone();
-    let next = dom::primary(
-        &t(if last { "onbTourDone" } else { "onbTourNext" }),
-        "tour-next",
-        move || {
-            if last {
-                let inner = s.clone();
-                act(
-                    &s,
-                    async move { put(&inner, json!({"tour": "done"})).await },
-                );
-            } else {
-                s.borrow_mut().tour_slide = index + 1;
-                let _ = render(&s);
-            }
-        },
-    )?;
-    let s = shared.clone();
-    let later = dom::button(&t("onbTourNotNow"), "tour-not-now", move || {
-        let inner = s.clone();
-        act(
-            &s,
-            async move { put(&inner, json!({"tour": "skipped"})).await },
-        );
-    })?;
-    body.append_child(&*actions(&[&next, &later])?)?;
-    Ok(body)
+fn tour(ctx: Ctx) -> impl IntoView {
+    let count = flow::TOUR.len();
+    let index = Memo::new(move |_| ctx.tour_slide.get().min(count - 1));
+    let last = move || index.get() + 1 >= count;
+    let next = move || {
+        if last() {
+            ctx.act(async move { ctx.put(json!({"tour": "done"})).await });
+        } else {
+            ctx.tour_slide.set(index.get_untracked() + 1);
+        }
+    };
+    let later = move || ctx.act(async move { ctx.put(json!({"tour": "skipped"})).await });
+    view! {
+        <div class="tour" data-testid="tour-slide" data-slide=move || (index.get() + 1).to_string()>
+            <h3>{move || t(flow::TOUR[index.get()].0)}</h3>
+            <p>{move || t(flow::TOUR[index.get()].1)}</p>
+            <p class="note">
+                {move || t_with("progressOf", &[&(index.get() + 1).to_string(), &count.to_string()])}
+            </p>
+        </div>
+        <ButtonRow>
+            <Button
+                label=Signal::derive(move || t(if last() { "onbTourDone" } else { "onbTourNext" }))
+                testid="tour-next"
+                primary=true
+                disabled=ctx.busy
+                on_click=next
+            />
+            <Button label=t("onbTourNotNow") testid="tour-not-now" disabled=ctx.busy on_click=later/>
+        </ButtonRow>
+    }
 }
 
-fn done(state: &State) -> Result<Element, JsValue> {
-    let body = el("div")?;
-    body.append_child(&*msg("p", "onbDoneText")?)?;
-    let client = state.onboarding.as_ref().and_then(|o| o.email_client);
+fn done(ctx: Ctx) -> impl IntoView {
+    let client = ctx
+        .onboarding
+        .with_untracked(|o| o.as_ref().and_then(|o| o.email_client));
     let mail_label = match client {
         Some(EmailClient::Outlook) => "onbOpenOutlook",
         _ => "onbOpenGmail",
     };
-    let salesforce = dom::link_button(
-        &t("onbOpenSalesforce"),
-        flow::SALESFORCE_URL,
-        "open-salesforce",
-    )?;
-    let mail = dom::link_button(&t(mail_label), flow::mail_url(client), "open-mail")?;
-    body.append_child(&*actions(&[&salesforce, &mail])?)?;
-    Ok(body)
+    view! {
+        <p>{t("onbDoneText")}</p>
+        <ButtonRow>
+            <LinkButton label=t("onbOpenSalesforce") href=flow::SALESFORCE_URL testid="open-salesforce"/>
+            <LinkButton label=t(mail_label) href=flow::mail_url(client) testid="open-mail"/>
+        </ButtonRow>
+    }
 }

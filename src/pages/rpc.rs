@@ -29,7 +29,7 @@ pub struct AuthStatus {
 
 /// Sends one message to the background and returns its answer as JSON.
 pub(crate) async fn send(message: Value) -> Result<Value, PageError> {
-    let adapter = crate::ui::dom::adapter();
+    let adapter = crate::ui::browser::adapter();
     let send = js_sys::Reflect::get(&adapter, &JsValue::from_str("send"))
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())

@@ -3,319 +3,318 @@
 //! on its own (`PUT /api/v1/me/profile`); a server validation error shows beside its field.
 
 use super::rpc;
-use super::view::{self, error_box, section};
 use super::{fields, PageError};
-use crate::ui::dom::{self, el, t, with_class};
+use crate::ui::browser;
+use crate::ui::components::{
+    Button, ButtonRow, Checkbox, Loaded, Note, Section, Status, StatusLine, TextArea, TextInput,
+};
+use crate::ui::i18n::{t, t_with};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use salespane_api::me::UserSummary;
 use salespane_api::profile::{AlertPreferences, Profile, QuietHours};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlButtonElement};
+use wasm_bindgen::JsCast;
 
 const PROFILE: &str = "/api/v1/me/profile";
 
-pub fn start(container: Element) -> Result<(), JsValue> {
-    dom::clear(&container);
+/// Renders the sections into `container` (the options page's `#profile-settings`), which says
+/// `data-settings="ready"` once they are drawn.
+pub fn start(container: web_sys::Element) -> Result<(), JsValue> {
+    let host: web_sys::HtmlElement = container.clone().dyn_into()?;
+    container.set_text_content(None);
     container.set_attribute("data-settings", "loading")?;
-    container.append_child(&*view::note("pageLoading")?)?;
-    wasm_bindgen_futures::spawn_local(async move {
-        let loaded = async {
-            let auth = rpc::status().await?;
-            let Some(me) = auth.me.filter(|_| auth.signed_in) else {
-                return Err(PageError::local("not_signed_in", &t("settingsSignInFirst")));
-            };
-            let profile: Profile = rpc::api("GET", PROFILE, None).await?;
-            Ok((me.user, profile))
+    leptos::mount::mount_to(host, move || view! { <SettingsSections container/> }).forget();
+    Ok(())
+}
+
+async fn load() -> Result<(UserSummary, Profile), PageError> {
+    let auth = rpc::status().await?;
+    let Some(me) = auth.me.filter(|_| auth.signed_in) else {
+        return Err(PageError::local("not_signed_in", &t("settingsSignInFirst")));
+    };
+    let profile: Profile = rpc::api("GET", PROFILE, None).await?;
+    Ok((me.user, profile))
+}
+
+#[component]
+fn SettingsSections(container: web_sys::Element) -> impl IntoView {
+    let data = LocalResource::new(load);
+    Effect::new(move |_| {
+        if data.with(|d| d.is_some()) {
+            // Once drawn (after this turn's rendering).
+            let container = container.clone();
+            request_animation_frame(move || {
+                let _ = container.set_attribute("data-settings", "ready");
+            });
         }
-        .await;
-        dom::clear(&container);
-        // A failure to build elements leaves what was drawn so far; nothing else to do.
-        let _ = match loaded {
-            Ok((user, profile)) => draw(&container, &user, &profile),
-            Err(error) => error_box(&error).and_then(|b| container.append_child(&b).map(|_| ())),
-        };
-        let _ = container.set_attribute("data-settings", "ready");
     });
-    Ok(())
-}
-
-fn draw(container: &Element, user: &UserSummary, profile: &Profile) -> Result<(), JsValue> {
-    container.append_child(&*details_section(user)?)?;
-    container.append_child(&*signature_section(profile)?)?;
-    container.append_child(&*alerts_section(&profile.alerts)?)?;
-    container.append_child(&*tracking_section(profile)?)?;
-    container.append_child(&*never_log_section(profile)?)?;
-    Ok(())
-}
-
-/// The page's field id for a server field path.
-fn field_id(field: &str) -> &'static str {
-    match field {
-        "signature" => "set-signature",
-        "alerts.quiet_hours.start" => "set-quiet-start",
-        "alerts.quiet_hours.end" => "set-quiet-end",
-        "alerts.quiet_hours.time_zone" => "set-quiet-tz",
-        "never_log" => "set-never-log",
-        "name" => "set-name",
-        "title" => "set-title",
-        "phone" => "set-phone",
-        "photo_url" => "set-photo",
-        _ => "",
+    view! {
+        <Loaded
+            data=Signal::derive(move || data.get())
+            ready=|(user, profile): (UserSummary, Profile)| {
+                view! {
+                    <Details user/>
+                    <Signature signature=profile.signature.clone()/>
+                    <Alerts alerts=profile.alerts.clone()/>
+                    <Tracking on=profile.default_track/>
+                    <NeverLog list=profile.never_log.clone()/>
+                }
+            }
+        />
     }
 }
 
-/// A form whose Save button (and Enter in a field) sends `body()` to the profile.
-fn saving_form(
-    section: &Element,
-    testid: &str,
-    fields_ids: &'static [&'static str],
-    body: impl Fn() -> Result<Value, (String, String)> + 'static,
-) -> Result<(), JsValue> {
-    let status = dom::status_line(&format!("{testid}-status"))?;
-    let save: HtmlButtonElement =
-        dom::primary(&t("settingsSave"), &format!("{testid}-save"), || {})?;
-    let form = el("form")?;
-    let line = status.clone();
-    let button = save.clone();
-    let saved_form = form.clone();
-    dom::on(&save, "click", move |_| {
-        for id in fields_ids {
-            dom::set_field_error(id, "");
+/// A field's error line, and the server's name for the field.
+type FieldErrors = Vec<(&'static str, RwSignal<String>)>;
+
+/// A section's form: its fields (children), then Save (Enter in a field too) sends `body()`
+/// to the profile. `body` may refuse with a field's error; the server's field errors land
+/// beside the field they name; `saved` runs after a save.
+#[component]
+fn SavingForm<B>(
+    testid: &'static str,
+    errors: FieldErrors,
+    body: B,
+    #[prop(optional)] saved: Option<Callback<()>>,
+    children: Children,
+) -> impl IntoView
+where
+    B: Fn() -> Result<Value, (RwSignal<String>, String)> + 'static,
+{
+    let status = RwSignal::new(Status::default());
+    let busy = Signal::derive(move || status.with(Status::is_busy));
+    let save = move || {
+        for (_, error) in &errors {
+            error.set(String::new());
         }
         let payload = match body() {
             Ok(payload) => payload,
-            Err((field, message)) => {
-                dom::set_field_error(&field, &message);
-                dom::set_status(&line, "error", &t("settingsFixFields"));
+            Err((error, message)) => {
+                error.set(message);
+                status.set(Status::problem(t("settingsFixFields")));
                 return;
             }
         };
-        view::set_busy(&button, true);
-        dom::set_status(&line, "busy", &t("settingsSaving"));
-        let (line, button, saved_form) = (line.clone(), button.clone(), saved_form.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let saved: Result<Profile, PageError> = rpc::api("PUT", PROFILE, Some(payload)).await;
-            view::set_busy(&button, false);
-            match saved {
+        status.set(Status::busy(t("settingsSaving")));
+        let errors = errors.clone();
+        spawn_local(async move {
+            let result: Result<Profile, PageError> = rpc::api("PUT", PROFILE, Some(payload)).await;
+            match result {
                 Ok(_) => {
-                    // What is saved becomes the baseline for "changed" next time.
-                    dom::mark_saved(&saved_form);
-                    dom::set_status(&line, "ok", &t("settingsSaved"));
+                    if let Some(saved) = saved {
+                        saved.run(());
+                    }
+                    status.set(Status::ok(t("settingsSaved")));
                 }
                 Err(error) => {
-                    if let Some(field) = fields::field_of(&error.message) {
-                        let id = field_id(&field);
-                        if !id.is_empty() {
-                            dom::set_field_error(id, &error.message);
-                        }
+                    let named = fields::field_of(&error.message);
+                    if let Some((_, line)) =
+                        errors.iter().find(|(f, _)| Some(*f) == named.as_deref())
+                    {
+                        line.set(error.message.clone());
                     }
-                    view::show_error_in(&line, &error);
+                    status.set(Status::error(&error));
                 }
             }
         });
-    });
-    form.set_attribute("novalidate", "")?;
-    // Everything after the heading moves into the form.
-    if let Some(heading) = section.first_element_child() {
-        while let Some(child) = heading.next_element_sibling() {
-            form.append_child(&child)?;
-        }
+    };
+    view! {
+        <form
+            novalidate=true
+            on:submit=move |event| {
+                event.prevent_default();
+                save();
+            }
+        >
+            {children()}
+            <ButtonRow>
+                <Button label=t("settingsSave") testid=format!("{testid}-save") primary=true busy submit=true on_click=|| {}/>
+            </ButtonRow>
+            <StatusLine testid=format!("{testid}-status") status/>
+        </form>
     }
-    form.append_child(&*view::actions(&[&save])?)?;
-    form.append_child(&status)?;
-    let submit = save.clone();
-    dom::on(&form, "submit", move |event| {
-        event.prevent_default();
-        submit.click();
+}
+
+#[component]
+fn Details(user: UserSummary) -> impl IntoView {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let name = RwSignal::new(user.name.clone());
+    let title = RwSignal::new(text(&user.title));
+    let phone = RwSignal::new(text(&user.phone));
+    let photo = RwSignal::new(text(&user.photo_url));
+    let fields = [
+        ("name", name),
+        ("title", title),
+        ("phone", phone),
+        ("photo_url", photo),
+    ];
+    // What the server holds: only what the user changed is sent, so a value the CRM gave
+    // (say, an http photo address) does not block saving another field.
+    let baseline = RwSignal::new(fields.map(|(_, v)| v.get_untracked().trim().to_string()));
+    let errors = [(); 4].map(|_| RwSignal::new(String::new()));
+    let body = move || {
+        if name.get_untracked().trim().is_empty() {
+            return Err((errors[0], t("settingsNameRequired")));
+        }
+        let before = baseline.get_untracked();
+        let mut body = serde_json::Map::new();
+        for (i, (key, value)) in fields.iter().enumerate() {
+            let now = value.get_untracked().trim().to_string();
+            if now != before[i] {
+                body.insert(key.to_string(), Value::from(now));
+            }
+        }
+        Ok(Value::Object(body))
+    };
+    let saved = Callback::new(move |_| {
+        baseline.set(fields.map(|(_, v)| v.get_untracked().trim().to_string()));
     });
-    section.append_child(&form)?;
-    Ok(())
+    view! {
+        <Section title="settingsDetailsHeading" testid="settings-details">
+            <SavingForm
+                testid="settings-details"
+                errors=vec![("name", errors[0]), ("title", errors[1]), ("phone", errors[2]), ("photo_url", errors[3])]
+                body
+                saved
+            >
+                <p class="note">{t_with("settingsEmailIs", &[&user.email])}</p>
+                <TextInput id="set-name" label=t("settingsName") value=name error=errors[0] autocomplete="name"/>
+                <TextInput id="set-title" label=t("settingsJobTitle") value=title error=errors[1]/>
+                <TextInput id="set-phone" label=t("settingsPhone") kind="tel" value=phone error=errors[2] autocomplete="tel"/>
+                <TextInput id="set-photo" label=t("settingsPhotoUrl") kind="url" value=photo error=errors[3]/>
+            </SavingForm>
+        </Section>
+    }
 }
 
-fn details_section(user: &UserSummary) -> Result<Element, JsValue> {
-    let s = section("settingsDetailsHeading", "settings-details")?;
-    let (name_f, name) = dom::input_field("set-name", &t("settingsName"), "text", &user.name)?;
-    name.set_attribute("autocomplete", "name")?;
-    let (title_f, title) = dom::input_field(
-        "set-title",
-        &t("settingsJobTitle"),
-        "text",
-        user.title.as_deref().unwrap_or(""),
-    )?;
-    let (phone_f, phone) = dom::input_field(
-        "set-phone",
-        &t("settingsPhone"),
-        "tel",
-        user.phone.as_deref().unwrap_or(""),
-    )?;
-    phone.set_attribute("autocomplete", "tel")?;
-    let (photo_f, photo) = dom::input_field(
-        "set-photo",
-        &t("settingsPhotoUrl"),
-        "url",
-        user.photo_url.as_deref().unwrap_or(""),
-    )?;
-    let email = with_class(
-        dom::text("p", &dom::t_with("settingsEmailIs", &[&user.email]))?,
-        "note",
-    );
-    dom::append(&s, &[&email, &name_f, &title_f, &phone_f, &photo_f])?;
-    saving_form(
-        &s,
-        "settings-details",
-        &["set-name", "set-title", "set-phone", "set-photo"],
-        move || {
-            let name_value = name.value().trim().to_string();
-            if name_value.is_empty() {
-                return Err(("set-name".into(), t("settingsNameRequired")));
-            }
-            // Only what the user changed is sent: a value the CRM gave (say, an http photo
-            // address) must not block saving another field.
-            let mut body = serde_json::Map::new();
-            for (key, input) in [
-                ("name", &name),
-                ("title", &title),
-                ("phone", &phone),
-                ("photo_url", &photo),
-            ] {
-                let value = input.value().trim().to_string();
-                if value != input.default_value().trim() {
-                    body.insert(key.to_string(), Value::from(value));
-                }
-            }
-            Ok(Value::Object(body))
-        },
-    )?;
-    Ok(s)
+#[component]
+fn Signature(signature: String) -> impl IntoView {
+    let value = RwSignal::new(signature);
+    let error = RwSignal::new(String::new());
+    view! {
+        <Section title="settingsSignatureHeading" testid="settings-signature">
+            <Note message="settingsSignatureNote"/>
+            <SavingForm
+                testid="settings-signature"
+                errors=vec![("signature", error)]
+                body=move || Ok(json!({"signature": value.get_untracked()}))
+            >
+                <TextArea id="set-signature" label=t("settingsSignatureLabel") value rows=6 error/>
+            </SavingForm>
+        </Section>
+    }
 }
 
-fn signature_section(profile: &Profile) -> Result<Element, JsValue> {
-    let s = section("settingsSignatureHeading", "settings-signature")?;
-    let (field, area) = dom::textarea_field(
-        "set-signature",
-        &t("settingsSignatureLabel"),
-        &profile.signature,
-        6,
-    )?;
-    s.append_child(&*view::note("settingsSignatureNote")?)?;
-    s.append_child(&field)?;
-    saving_form(&s, "settings-signature", &["set-signature"], move || {
-        Ok(json!({"signature": area.value()}))
-    })?;
-    Ok(s)
-}
-
-/// The browser's own time zone name (a sensible default for quiet hours).
-fn local_time_zone() -> String {
-    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
-    js_sys::Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| "UTC".to_string())
-}
-
-fn alerts_section(alerts: &AlertPreferences) -> Result<Element, JsValue> {
-    let s = section("settingsAlertsHeading", "settings-alerts")?;
-    let events = el("fieldset")?;
-    events.append_child(&*dom::msg("legend", "settingsAlertsLegend")?)?;
-    let (open_l, on_open) =
-        dom::checkbox("set-alert-open", &t("settingsAlertOpen"), alerts.on_open)?;
-    let (click_l, on_click) =
-        dom::checkbox("set-alert-click", &t("settingsAlertClick"), alerts.on_click)?;
-    let (reply_l, on_reply) =
-        dom::checkbox("set-alert-reply", &t("settingsAlertReply"), alerts.on_reply)?;
-    let (visit_l, on_visit) = dom::checkbox(
-        "set-alert-visit",
-        &t("settingsAlertVisit"),
-        alerts.on_website_visit,
-    )?;
-    dom::append(&events, &[&open_l, &click_l, &reply_l, &visit_l])?;
-
-    let quiet = el("fieldset")?;
-    quiet.append_child(&*dom::msg("legend", "settingsQuietLegend")?)?;
+#[component]
+fn Alerts(alerts: AlertPreferences) -> impl IntoView {
+    let on_open = RwSignal::new(alerts.on_open);
+    let on_click = RwSignal::new(alerts.on_click);
+    let on_reply = RwSignal::new(alerts.on_reply);
+    let on_visit = RwSignal::new(alerts.on_website_visit);
     let hours = alerts.quiet_hours.clone();
-    let (quiet_l, quiet_on) =
-        dom::checkbox("set-quiet-on", &t("settingsQuietOn"), hours.is_some())?;
-    let (start_f, start) = dom::input_field(
-        "set-quiet-start",
-        &t("settingsQuietStart"),
-        "time",
-        hours.as_ref().map_or("22:00", |h| h.start.as_str()),
-    )?;
-    let (end_f, end) = dom::input_field(
-        "set-quiet-end",
-        &t("settingsQuietEnd"),
-        "time",
-        hours.as_ref().map_or("07:00", |h| h.end.as_str()),
-    )?;
-    let zone = hours
-        .as_ref()
-        .map(|h| h.time_zone.clone())
-        .unwrap_or_else(local_time_zone);
-    let (tz_f, tz) = dom::input_field("set-quiet-tz", &t("settingsQuietZone"), "text", &zone)?;
-    let row = with_class(el("div")?, "field-row");
-    dom::append(&row, &[&start_f, &end_f, &tz_f])?;
-    dom::append(&quiet, &[&quiet_l, &row])?;
-    dom::append(&s, &[&events, &quiet])?;
-    saving_form(
-        &s,
-        "settings-alerts",
-        &["set-quiet-start", "set-quiet-end", "set-quiet-tz"],
-        move || {
-            let quiet_hours = if quiet_on.checked() {
-                let (start, end) = (start.value(), end.value());
-                for (id, value) in [("set-quiet-start", &start), ("set-quiet-end", &end)] {
-                    if !fields::is_hh_mm(value) {
-                        return Err((id.to_string(), t("settingsTimeInvalid")));
-                    }
+    let quiet_on = RwSignal::new(hours.is_some());
+    let start = RwSignal::new(hours.as_ref().map_or("22:00".into(), |h| h.start.clone()));
+    let end = RwSignal::new(hours.as_ref().map_or("07:00".into(), |h| h.end.clone()));
+    let zone = RwSignal::new(
+        hours
+            .as_ref()
+            .map(|h| h.time_zone.clone())
+            .unwrap_or_else(browser::local_time_zone),
+    );
+    let (start_error, end_error, zone_error) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let body = move || {
+        let quiet_hours = if quiet_on.get_untracked() {
+            let (from, to) = (start.get_untracked(), end.get_untracked());
+            for (error, value) in [(start_error, &from), (end_error, &to)] {
+                if !fields::is_hh_mm(value) {
+                    return Err((error, t("settingsTimeInvalid")));
                 }
-                Some(QuietHours {
-                    start,
-                    end,
-                    time_zone: tz.value().trim().to_string(),
-                })
-            } else {
-                None
-            };
-            let alerts = AlertPreferences {
-                on_open: on_open.checked(),
-                on_click: on_click.checked(),
-                on_reply: on_reply.checked(),
-                on_website_visit: on_visit.checked(),
-                quiet_hours,
-            };
-            Ok(json!({"alerts": alerts}))
-        },
-    )?;
-    Ok(s)
+            }
+            Some(QuietHours {
+                start: from,
+                end: to,
+                time_zone: zone.get_untracked().trim().to_string(),
+            })
+        } else {
+            None
+        };
+        let alerts = AlertPreferences {
+            on_open: on_open.get_untracked(),
+            on_click: on_click.get_untracked(),
+            on_reply: on_reply.get_untracked(),
+            on_website_visit: on_visit.get_untracked(),
+            quiet_hours,
+        };
+        Ok(json!({"alerts": alerts}))
+    };
+    view! {
+        <Section title="settingsAlertsHeading" testid="settings-alerts">
+            <SavingForm
+                testid="settings-alerts"
+                errors=vec![
+                    ("alerts.quiet_hours.start", start_error),
+                    ("alerts.quiet_hours.end", end_error),
+                    ("alerts.quiet_hours.time_zone", zone_error),
+                ]
+                body
+            >
+                <fieldset>
+                    <legend>{t("settingsAlertsLegend")}</legend>
+                    <Checkbox id="set-alert-open" label=t("settingsAlertOpen") checked=on_open/>
+                    <Checkbox id="set-alert-click" label=t("settingsAlertClick") checked=on_click/>
+                    <Checkbox id="set-alert-reply" label=t("settingsAlertReply") checked=on_reply/>
+                    <Checkbox id="set-alert-visit" label=t("settingsAlertVisit") checked=on_visit/>
+                </fieldset>
+                <fieldset>
+                    <legend>{t("settingsQuietLegend")}</legend>
+                    <Checkbox id="set-quiet-on" label=t("settingsQuietOn") checked=quiet_on/>
+                    <div class="field-row">
+                        <TextInput id="set-quiet-start" label=t("settingsQuietStart") kind="time" value=start error=start_error/>
+                        <TextInput id="set-quiet-end" label=t("settingsQuietEnd") kind="time" value=end error=end_error/>
+                        <TextInput id="set-quiet-tz" label=t("settingsQuietZone") value=zone error=zone_error/>
+                    </div>
+                </fieldset>
+            </SavingForm>
+        </Section>
+    }
 }
 
-fn tracking_section(profile: &Profile) -> Result<Element, JsValue> {
-    let s = section("settingsTrackingHeading", "settings-tracking")?;
-    let (track_l, track) = dom::checkbox(
-        "set-default-track",
-        &t("settingsDefaultTrack"),
-        profile.default_track,
-    )?;
-    s.append_child(&track_l)?;
-    saving_form(&s, "settings-tracking", &[], move || {
-        Ok(json!({"default_track": track.checked()}))
-    })?;
-    Ok(s)
+#[component]
+fn Tracking(on: bool) -> impl IntoView {
+    let track = RwSignal::new(on);
+    view! {
+        <Section title="settingsTrackingHeading" testid="settings-tracking">
+            <SavingForm
+                testid="settings-tracking"
+                errors=vec![]
+                body=move || Ok(json!({"default_track": track.get_untracked()}))
+            >
+                <Checkbox id="set-default-track" label=t("settingsDefaultTrack") checked=track/>
+            </SavingForm>
+        </Section>
+    }
 }
 
-fn never_log_section(profile: &Profile) -> Result<Element, JsValue> {
-    let s = section("settingsNeverLogHeading", "settings-never-log")?;
-    s.append_child(&*view::note("settingsNeverLogNote")?)?;
-    let (field, area) = dom::textarea_field(
-        "set-never-log",
-        &t("settingsNeverLogLabel"),
-        &profile.never_log.join("\n"),
-        5,
-    )?;
-    s.append_child(&field)?;
-    saving_form(&s, "settings-never-log", &["set-never-log"], move || {
-        Ok(json!({"never_log": fields::parse_list(&area.value())}))
-    })?;
-    Ok(s)
+#[component]
+fn NeverLog(list: Vec<String>) -> impl IntoView {
+    let value = RwSignal::new(list.join("\n"));
+    let error = RwSignal::new(String::new());
+    view! {
+        <Section title="settingsNeverLogHeading" testid="settings-never-log">
+            <Note message="settingsNeverLogNote"/>
+            <SavingForm
+                testid="settings-never-log"
+                errors=vec![("never_log", error)]
+                body=move || Ok(json!({"never_log": fields::parse_list(&value.get_untracked())}))
+            >
+                <TextArea id="set-never-log" label=t("settingsNeverLogLabel") value rows=5 error/>
+            </SavingForm>
+        </Section>
+    }
 }

@@ -1,88 +1,13 @@
-//! The panel shown beside mail and CRM pages. [`view`] turns the tab's observation into a small
-//! element tree (pure, tested natively); `dom` (WASM only) builds it with web-sys. Visible text
-//! comes from `_locales` by message name; machine-readable values sit in `data-value`.
-
-#[cfg(target_arch = "wasm32")]
-pub mod dom;
+//! The panel shown beside mail and CRM pages, as Leptos components. [`Panel`] shows the tab's
+//! observation, held in a signal: when the background reports a change, only the parts that
+//! depend on it redraw (the host line, the record, the one compose that changed). Visible text
+//! comes from `_locales`; page data is shown as text, and machine-readable values sit in
+//! `data-value` for tests and scripts.
 
 use crate::hosts::HostKind;
-use crate::observation::{Compose, Observation};
-
-/// Text of an element: a `_locales` message (with substitutions), or page data shown as is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Text {
-    Message(&'static str, Vec<String>),
-    Data(String),
-}
-
-/// An element to build: tag, attributes, text, children.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub tag: &'static str,
-    pub attributes: Vec<(&'static str, String)>,
-    pub text: Option<Text>,
-    pub children: Vec<Node>,
-}
-
-impl Node {
-    fn new(tag: &'static str) -> Node {
-        Node {
-            tag,
-            attributes: Vec::new(),
-            text: None,
-            children: Vec::new(),
-        }
-    }
-
-    fn attr(mut self, name: &'static str, value: impl Into<String>) -> Node {
-        self.attributes.push((name, value.into()));
-        self
-    }
-
-    fn message(mut self, name: &'static str) -> Node {
-        self.text = Some(Text::Message(name, Vec::new()));
-        self
-    }
-
-    fn message_with(mut self, name: &'static str, substitutions: Vec<String>) -> Node {
-        self.text = Some(Text::Message(name, substitutions));
-        self
-    }
-
-    fn data(mut self, text: impl Into<String>) -> Node {
-        self.text = Some(Text::Data(text.into()));
-        self
-    }
-
-    fn child(mut self, child: Node) -> Node {
-        self.children.push(child);
-        self
-    }
-
-    /// A field for tests and scripts: `data-testid` names it, `data-value` holds the value.
-    fn field(testid: &'static str, value: &str) -> Node {
-        Node::new("dd")
-            .attr("data-testid", testid)
-            .attr("data-value", value)
-    }
-
-    /// Depth-first search by `data-testid`, for tests.
-    pub fn find_all<'a>(&'a self, testid: &str, out: &mut Vec<&'a Node>) {
-        if self.attribute("data-testid") == Some(testid) {
-            out.push(self);
-        }
-        for child in &self.children {
-            child.find_all(testid, out);
-        }
-    }
-
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+use crate::observation::{Compose, Observation, ShownRecord};
+use crate::ui::i18n::{t, t_with};
+use leptos::prelude::*;
 
 /// Every `_locales` message the panel uses (checked against both locales in tests).
 pub const MESSAGES: &[&str] = &[
@@ -116,96 +41,128 @@ fn host_message(host: HostKind) -> &'static str {
     }
 }
 
-/// The panel for a tab: `data-state="ready"` once there is an observation to show.
-pub fn view(observation: Option<&Observation>) -> Node {
-    let main = Node::new("main").attr("id", "salespane-panel");
-    let header = Node::new("header").child(Node::new("h1").message("panelTitle"));
-    let Some(obs) = observation else {
-        return main
-            .attr("data-state", "waiting")
-            .child(header)
-            .child(Node::new("p").attr("class", "note").message("panelWaiting"));
-    };
-    let header = header.child(
-        Node::new("dl")
-            .child(Node::new("dt").message("panelHostLabel"))
-            .child(Node::field("host", obs.host.as_str()).message(host_message(obs.host))),
-    );
-    let main = main.attr("data-state", "ready").child(header);
-    match obs.host {
-        HostKind::Gmail | HostKind::Outlook => main.child(composes_section(&obs.composes)),
-        HostKind::SalesforceLightning | HostKind::SalesforceClassic => {
-            main.child(record_section(obs))
-        }
+/// A value for tests and scripts: `data-testid` names it, `data-value` holds it, and it shows
+/// `shown` (page data as text, or a message when there is none).
+#[component]
+fn Value(
+    testid: &'static str,
+    #[prop(into)] value: String,
+    #[prop(into)] shown: String,
+) -> impl IntoView {
+    view! { <dd data-testid=testid data-value=value>{shown}</dd> }
+}
+
+/// The panel for a tab: `data-state="waiting"` until there is an observation, then `ready`.
+#[component]
+pub fn Panel(#[prop(into)] observation: Signal<Option<Observation>>) -> impl IntoView {
+    let host = Memo::new(move |_| observation.with(|o| o.as_ref().map(|o| o.host)));
+    let record =
+        Memo::new(move |_| observation.with(|o| o.as_ref().and_then(|o| o.record.clone())));
+    let composes = Memo::new(move |_| {
+        observation.with(|o| o.as_ref().map(|o| o.composes.clone()).unwrap_or_default())
+    });
+    view! {
+        <main id="salespane-panel" data-state=move || if host.get().is_some() { "ready" } else { "waiting" }>
+            <header>
+                <h1>{t("panelTitle")}</h1>
+                {move || {
+                    host.get()
+                        .map(|host| {
+                            view! {
+                                <dl>
+                                    <dt>{t("panelHostLabel")}</dt>
+                                    <Value testid="host" value=host.as_str() shown=t(host_message(host))/>
+                                </dl>
+                            }
+                        })
+                }}
+            </header>
+            {move || match host.get() {
+                None => view! { <p class="note">{t("panelWaiting")}</p> }.into_any(),
+                Some(HostKind::Gmail | HostKind::Outlook) => view! { <Composes composes/> }.into_any(),
+                Some(HostKind::SalesforceLightning | HostKind::SalesforceClassic) => {
+                    view! { <Record record/> }.into_any()
+                }
+            }}
+        </main>
     }
 }
 
-fn record_section(obs: &Observation) -> Node {
-    let section = Node::new("section")
-        .attr("data-testid", "record")
-        .child(Node::new("h2").message("panelRecordHeading"));
-    let Some(shown) = &obs.record else {
-        return section.child(
-            Node::new("p")
-                .attr("class", "note")
-                .message("panelNoRecord"),
-        );
-    };
-    let mut list = Node::new("dl")
-        .child(Node::new("dt").message("panelRecordObject"))
-        .child(Node::field("record-object", &shown.record.object).data(shown.record.object.clone()))
-        .child(Node::new("dt").message("panelRecordId"))
-        .child(
-            Node::field("record-id", shown.record.id.as_str()).data(shown.record.id.to_string()),
-        );
-    if let Some(title) = &shown.title {
-        list = list
-            .child(Node::new("dt").message("panelRecordName"))
-            .child(Node::field("record-name", title).data(title.clone()));
+#[component]
+fn Record(record: Memo<Option<ShownRecord>>) -> impl IntoView {
+    view! {
+        <section data-testid="record">
+            <h2>{t("panelRecordHeading")}</h2>
+            {move || match record.get() {
+                None => view! { <p class="note">{t("panelNoRecord")}</p> }.into_any(),
+                Some(shown) => {
+                    let object = shown.record.object.clone();
+                    let id = shown.record.id.to_string();
+                    let name = shown.title.map(|title| {
+                        view! {
+                            <dt>{t("panelRecordName")}</dt>
+                            <Value testid="record-name" value=title.clone() shown=title/>
+                        }
+                    });
+                    view! {
+                        <dl>
+                            <dt>{t("panelRecordObject")}</dt>
+                            <Value testid="record-object" value=object.clone() shown=object/>
+                            <dt>{t("panelRecordId")}</dt>
+                            <Value testid="record-id" value=id.clone() shown=id/>
+                            {name}
+                        </dl>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
     }
-    section.child(list)
 }
 
-fn composes_section(composes: &[Compose]) -> Node {
-    let mut section = Node::new("section")
-        .attr("data-testid", "composes")
-        .child(Node::new("h2").message("panelComposesHeading"));
-    if composes.is_empty() {
-        return section.child(
-            Node::new("p")
-                .attr("class", "note")
-                .message("panelNoCompose"),
-        );
+#[component]
+fn Composes(composes: Memo<Vec<Compose>>) -> impl IntoView {
+    // Keyed by what a compose shows: a compose that changed is redrawn alone.
+    let numbered = move || composes.get().into_iter().enumerate().collect::<Vec<_>>();
+    view! {
+        <section data-testid="composes">
+            <h2>{t("panelComposesHeading")}</h2>
+            <Show when=move || composes.with(Vec::is_empty)>
+                <p class="note">{t("panelNoCompose")}</p>
+            </Show>
+            <For
+                each=numbered
+                key=|(i, c)| (*i, c.key.clone(), c.recipients_value(), c.subject.clone())
+                children=|(i, compose)| view! { <ComposeCard number=i + 1 compose/> }
+            />
+        </section>
     }
-    for (i, compose) in composes.iter().enumerate() {
-        let recipients = compose.recipients_value();
-        let shown_recipients = if recipients.is_empty() {
-            Node::field("recipients", "").message("panelNoRecipients")
-        } else {
-            Node::field("recipients", &recipients).data(recipients.replace(',', ", "))
-        };
-        let subject = if compose.subject.is_empty() {
-            Node::field("subject", "").message("panelNoSubject")
-        } else {
-            Node::field("subject", &compose.subject).data(compose.subject.clone())
-        };
-        section = section.child(
-            Node::new("article")
-                .attr("data-testid", "compose")
-                .attr("data-key", compose.key.clone())
-                .child(
-                    Node::new("h3").message_with("panelComposeHeading", vec![(i + 1).to_string()]),
-                )
-                .child(
-                    Node::new("dl")
-                        .child(Node::new("dt").message("panelRecipients"))
-                        .child(shown_recipients)
-                        .child(Node::new("dt").message("panelSubject"))
-                        .child(subject),
-                ),
-        );
+}
+
+#[component]
+fn ComposeCard(number: usize, compose: Compose) -> impl IntoView {
+    let recipients = compose.recipients_value();
+    let shown_recipients = if recipients.is_empty() {
+        t("panelNoRecipients")
+    } else {
+        recipients.replace(',', ", ")
+    };
+    let shown_subject = if compose.subject.is_empty() {
+        t("panelNoSubject")
+    } else {
+        compose.subject.clone()
+    };
+    view! {
+        <article data-testid="compose" data-key=compose.key.clone()>
+            <h3>{t_with("panelComposeHeading", &[&number.to_string()])}</h3>
+            <dl>
+                <dt>{t("panelRecipients")}</dt>
+                <Value testid="recipients" value=recipients shown=shown_recipients/>
+                <dt>{t("panelSubject")}</dt>
+                <Value testid="subject" value=compose.subject.clone() shown=shown_subject/>
+            </dl>
+        </article>
     }
-    section
 }
 
 #[cfg(test)]
@@ -213,30 +170,33 @@ mod tests {
     use super::*;
     use crate::observation::{ObservedCompose, ObservedPage};
 
-    fn values(tree: &Node, testid: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        tree.find_all(testid, &mut found);
-        found
-            .iter()
-            .map(|n| n.attribute("data-value").unwrap_or_default().to_string())
-            .collect()
+    /// Renders in a reactive owner, as a mounted panel is (`<For>` needs one).
+    fn render(view: impl FnOnce() -> String) -> String {
+        Owner::new().with(view)
     }
 
-    fn messages_used(node: &Node, out: &mut Vec<&'static str>) {
-        if let Some(Text::Message(name, _)) = &node.text {
-            out.push(name);
-        }
-        for child in &node.children {
-            messages_used(child, out);
-        }
+    fn html(observation: Option<Observation>) -> String {
+        render(|| view! { <Panel observation=Signal::stored(observation)/> }.to_html())
+    }
+
+    /// The `data-value`s of `testid` in rendered HTML, in order.
+    fn values(html: &str, testid: &str) -> Vec<String> {
+        let marker = format!(r#"data-testid="{testid}" data-value=""#);
+        html.split(&marker)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default().to_string())
+            .collect()
     }
 
     #[test]
     fn waiting_until_the_tab_reports() {
-        let tree = view(None);
-        assert_eq!(tree.attribute("id"), Some("salespane-panel"));
-        assert_eq!(tree.attribute("data-state"), Some("waiting"));
-        assert!(values(&tree, "host").is_empty());
+        let page = html(None);
+        assert!(
+            page.contains(r#"<main id="salespane-panel" data-state="waiting""#),
+            "{page}"
+        );
+        assert!(page.contains("panelWaiting"));
+        assert!(values(&page, "host").is_empty());
     }
 
     #[test]
@@ -258,19 +218,19 @@ mod tests {
             ],
         };
         let obs = Observation::from_report("https://outlook.office.com/mail/", page).unwrap();
-        let tree = view(Some(&obs));
-        assert_eq!(tree.attribute("data-state"), Some("ready"));
-        assert_eq!(values(&tree, "host"), ["outlook"]);
-        assert_eq!(values(&tree, "compose").len(), 2);
-        assert_eq!(values(&tree, "recipients"), ["a@x.example,b@y.example", ""]);
+        let page = html(Some(obs));
+        assert!(page.contains(r#"data-state="ready""#), "{page}");
+        assert_eq!(values(&page, "host"), ["outlook"]);
+        assert_eq!(page.matches(r#"data-testid="compose""#).count(), 2);
+        assert_eq!(values(&page, "recipients"), ["a@x.example,b@y.example", ""]);
+        assert!(page.contains("panelComposeHeading(2)"), "{page}");
+        assert!(page.contains("panelNoRecipients"), "{page}");
         // Page text stays data: shown as text, never parsed as markup.
-        assert_eq!(values(&tree, "subject"), ["Hello <b>there</b>", ""]);
-        let mut subjects = Vec::new();
-        tree.find_all("subject", &mut subjects);
         assert_eq!(
-            subjects[0].text,
-            Some(Text::Data("Hello <b>there</b>".into()))
+            values(&page, "subject"),
+            ["Hello &lt;b&gt;there&lt;/b&gt;", ""]
         );
+        assert!(!page.contains("<b>"), "{page}");
     }
 
     #[test]
@@ -283,13 +243,32 @@ mod tests {
             },
         )
         .unwrap();
-        let tree = view(Some(&obs));
-        assert_eq!(values(&tree, "host"), ["salesforce-classic"]);
-        assert_eq!(values(&tree, "record-object"), ["Lead"]);
-        let id = values(&tree, "record-id");
+        let page = html(Some(obs));
+        assert_eq!(values(&page, "host"), ["salesforce-classic"]);
+        assert_eq!(values(&page, "record-object"), ["Lead"]);
+        let id = values(&page, "record-id");
         assert_eq!(id[0].len(), 18);
         assert!(id[0].starts_with("00Q5g00000AbCdE"));
-        assert_eq!(values(&tree, "record-name"), ["Jane Doe"]);
+        assert_eq!(values(&page, "record-name"), ["Jane Doe"]);
+    }
+
+    #[test]
+    fn a_new_report_redraws_what_changed() {
+        let observation = RwSignal::new(None::<Observation>);
+        let panel = move || render(|| view! { <Panel observation/> }.to_html());
+        assert!(panel().contains("waiting"));
+        let page = ObservedPage {
+            record_title: None,
+            composes: vec![ObservedCompose {
+                key: "c1".into(),
+                subject: Some("Renewal".into()),
+                ..Default::default()
+            }],
+        };
+        observation.set(Observation::from_report("https://mail.google.com/mail/u/0/", page).ok());
+        let shown = panel();
+        assert_eq!(values(&shown, "host"), ["gmail"]);
+        assert_eq!(values(&shown, "subject"), ["Renewal"]);
     }
 
     #[test]
@@ -300,17 +279,15 @@ mod tests {
         let fr: serde_json::Value =
             serde_json::from_str(include_str!("../../extension/_locales/fr/messages.json"))
                 .unwrap();
-        let mut used = Vec::new();
+        // Natively a message renders as its name: every camelCase word the panel shows must
+        // be listed.
+        let mut shown = html(None);
         for host in [
             "https://mail.google.com/",
             "https://acme.lightning.force.com/lightning/page/home",
         ] {
             let obs = Observation::from_report(host, ObservedPage::default()).unwrap();
-            messages_used(&view(Some(&obs)), &mut used);
-        }
-        messages_used(&view(None), &mut used);
-        for name in used {
-            assert!(MESSAGES.contains(&name), "{name} missing from MESSAGES");
+            shown.push_str(&html(Some(obs)));
         }
         for name in MESSAGES {
             for (lang, locale) in [("en", &en), ("fr", &fr)] {
@@ -318,6 +295,14 @@ mod tests {
                     locale[name]["message"].is_string(),
                     "{name} missing in {lang}"
                 );
+            }
+        }
+        for word in shown.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if (word.starts_with("panel") || word.starts_with("host"))
+                && word.len() > 5
+                && word.chars().any(|c| c.is_ascii_uppercase())
+            {
+                assert!(MESSAGES.contains(&word), "{word} missing from MESSAGES");
             }
         }
         // And the two locales hold the same names.

@@ -1,10 +1,13 @@
 //! The toolbar popup: signed out ("Sign in with Salesforce"), signed in (name, email,
 //! account, links), or refused by the server (what to do). [`view`] decides what is shown
-//! (pure, tested natively); `dom` (WASM only) builds it with web-sys, texts from `_locales`.
+//! (pure, tested natively); [`PopupCard`] shows it (a Leptos component, texts from
+//! `_locales`); `app` (WASM only) talks to the background and keeps the card's state.
 
 #[cfg(target_arch = "wasm32")]
-pub mod dom;
+pub mod app;
 
+use crate::ui::i18n::{t, t_with};
+use leptos::prelude::*;
 use salespane_api::error::ErrorDetail;
 use salespane_api::me::{Me, Role};
 
@@ -155,6 +158,91 @@ pub fn view(input: &PopupInput) -> PopupView {
     }
 }
 
+/// The popup's card for `view`. `working` marks the popup busy while an action runs (the
+/// pressed button says so too); `act` runs a pressed action.
+#[component]
+pub fn PopupCard(
+    #[prop(into)] view: Signal<PopupView>,
+    working: RwSignal<Option<Action>>,
+    act: Callback<Action>,
+) -> impl IntoView {
+    let state = move || {
+        if working.get().is_some() {
+            "working"
+        } else {
+            view.with(|v| v.state)
+        }
+    };
+    let fields = move || {
+        view.with(|v| {
+            if v.fields.is_empty() {
+                let intro = (v.state == "signed-out").then(|| view! { <p>{t("popupSignedOut")}</p> });
+                return intro.into_any();
+            }
+            let rows = v
+                .fields
+                .iter()
+                .map(|field| {
+                    view! {
+                        <dt>{t(field.label)}</dt>
+                        <dd data-testid=field.testid data-value=field.value.clone()>{field.value.clone()}</dd>
+                    }
+                })
+                .collect_view();
+            view! { <dl data-testid="user">{rows}</dl> }.into_any()
+        })
+    };
+    let problem = move || {
+        view.with(|v| {
+            v.problem.clone().map(|problem| {
+                let detail = (!problem.detail.is_empty())
+                    .then(|| view! { <p class="note">{problem.detail.clone()}</p> });
+                view! {
+                    <div role="alert" class="problem" data-testid="problem" data-code=problem.code.clone()>
+                        <p>{t(problem.advice)}</p>
+                        {detail}
+                    </div>
+                }
+            })
+        })
+    };
+    let actions = move || {
+        let (actions, idp_name) = view.with(|v| (v.actions.clone(), v.idp_name.clone()));
+        actions
+            .into_iter()
+            .map(|action| {
+                let label = match action {
+                    Action::SignIn => t_with(action.label(), &[&idp_name]),
+                    _ => t(action.label()),
+                };
+                let busy = move || working.get() == Some(action);
+                view! {
+                    <button
+                        type="button"
+                        class=(action == Action::SignIn).then_some("primary")
+                        data-testid=action.testid()
+                        disabled=move || working.get().is_some()
+                        aria-busy=move || busy().then_some("true")
+                        on:click=move |_| act.run(action)
+                    >
+                        {label}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <main id="salespane-popup" data-state=state>
+            <header>
+                <h1>{t("popupHeading")}</h1>
+            </header>
+            {fields}
+            {problem}
+            <nav class="actions">{actions}</nav>
+        </main>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +311,33 @@ mod tests {
         );
         assert_eq!(offline.actions, vec![Action::SignIn, Action::Options]);
         assert_eq!(advice_for("something_new"), "popupErrorOther");
+    }
+
+    #[test]
+    fn the_card_shows_server_text_as_text_and_marks_the_pressed_action() {
+        let mut signed_in = view(&input(Some(me("admin", false)), None));
+        signed_in.fields[0].value = "<b>Ada</b>".into();
+        let shown = RwSignal::new(signed_in);
+        let working = RwSignal::new(None);
+        let act = Callback::new(|_: Action| {});
+        let html = move || view! { <PopupCard view=shown working act/> }.to_html();
+        let page = html();
+        assert!(page.contains(r#"data-state="signed-in""#), "{page}");
+        assert!(
+            page.contains(r#"data-testid="user-name" data-value="&lt;b&gt;Ada&lt;/b&gt;""#),
+            "{page}"
+        );
+        assert!(page.contains(r#"data-testid="open-admin""#), "{page}");
+        assert!(!page.contains("disabled"), "{page}");
+        working.set(Some(Action::SignOut));
+        let busy = html();
+        assert!(busy.contains(r#"data-state="working""#), "{busy}");
+        assert_eq!(busy.matches("disabled").count(), 4, "{busy}");
+        assert_eq!(busy.matches(r#"aria-busy="true""#).count(), 1, "{busy}");
+        shown.set(view(&input(None, Some(("server_unreachable", "x")))));
+        working.set(None);
+        let out = html();
+        assert!(out.contains(r#"data-code="server_unreachable""#), "{out}");
+        assert!(out.contains("popupSignIn(Salesforce)"), "{out}");
     }
 }

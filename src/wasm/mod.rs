@@ -65,8 +65,18 @@ mod tests {
             .is_some_and(|ms| ms > 0.0));
     }
 
+    /// Lets the page's pending work run (the panel redraws after a change in a microtask).
+    async fn next_tick() {
+        let tick = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+    }
+
     #[wasm_bindgen_test]
-    fn panel_renders_the_tab_state_as_text_in_a_real_document() {
+    async fn panel_renders_the_tab_state_as_text_in_a_real_document() {
         let url = "https://mail.google.com/mail/u/0/#inbox";
         let hostile = r#"<img src=x onerror=alert(1)>"#;
         let observed = serde_json::json!({"v":1,"type":"observed","url":url,"page":{"composes":[
@@ -116,6 +126,7 @@ mod tests {
         // An unknown tab renders the waiting state.
         let empty = ask(r#"{"v":1,"type":"panelState"}"#, Some(42), None);
         render_panel(empty, &translate).unwrap();
+        next_tick().await;
         let main = doc.query_selector("#salespane-panel").unwrap().unwrap();
         assert_eq!(main.get_attribute("data-state").as_deref(), Some("waiting"));
         forget_tab(41);

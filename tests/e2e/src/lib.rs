@@ -9,6 +9,7 @@
 //! - [`browser`]: launching a browser with the extension loaded, one API for both browsers.
 //! - [`fixtures`]: the HTTPS fixture server for `tests/fixtures/<host>/`.
 //! - [`panel`]: reading what the extension's panel shows.
+//! - [`paint`]: the panel's time from iframe creation to first paint (benchmarks).
 //! - [`server`]: the Salespane server as a child process.
 //! - [`listener`]: a loopback HTTP listener that records what reaches it (a stand-in attacker).
 
@@ -17,6 +18,7 @@ pub mod env;
 pub mod error;
 pub mod fixtures;
 pub mod listener;
+pub mod paint;
 pub mod panel;
 pub mod scenario;
 pub mod server;

@@ -5,10 +5,11 @@
 //!   worker that starts with the browser is stopped first, so the page's first message
 //!   starts it cold);
 //! - how soon the content script marks a Gmail compose window after the page inserts it
-//!   (the fixture page records both moments with `performance.now()`).
+//!   (the fixture page records both moments with `performance.now()`);
+//! - the panel's time from iframe creation to first paint ([`salespane_e2e::paint`]).
 //!
-//! Usage: `salespane-bench [--launches N] [--composes N]`; needs `SALESPANE_DIST` (run it
-//! through `cargo xtask bench`).
+//! Usage: `salespane-bench [--launches N] [--composes N] [--only cold-start|compose|panel]`
+//! (`--only` repeatable); needs `SALESPANE_DIST` (run it through `cargo xtask bench`).
 
 use salespane_e2e::fixtures::{FixtureServer, GMAIL, LIGHTNING};
 use salespane_e2e::scenario::open_fixture;
@@ -23,43 +24,70 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 fn main() -> ExitCode {
     let mut launches = 7usize;
     let mut composes = 20usize;
+    let mut only: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<usize>().ok());
-        match (arg.as_str(), value) {
-            ("--launches", Some(n)) => launches = n.max(1),
-            ("--composes", Some(n)) => composes = n.max(1),
+        let value = args.next();
+        let number = value.as_deref().and_then(|v| v.parse::<usize>().ok());
+        match (arg.as_str(), number, value.as_deref()) {
+            ("--launches", Some(n), _) => launches = n.max(1),
+            ("--composes", Some(n), _) => composes = n.max(1),
+            ("--only", _, Some(part @ ("cold-start" | "compose" | "panel"))) => {
+                only.push(part.to_string())
+            }
             _ => {
-                eprintln!("usage: salespane-bench [--launches N] [--composes N]");
+                eprintln!(
+                    "usage: salespane-bench [--launches N] [--composes N] [--only cold-start|compose|panel]"
+                );
                 return ExitCode::FAILURE;
             }
         }
     }
+    let wanted = |part: &str| only.is_empty() || only.iter().any(|p| p == part);
     let mut failed = false;
-    match cold_starts(launches) {
-        Ok(samples) => report(
-            &format!(
-                "service worker cold start to first answer ({launches} fresh Chromium launches)"
+    if wanted("cold-start") {
+        match cold_starts(launches) {
+            Ok(samples) => report(
+                &format!(
+                    "service worker cold start to first answer ({launches} fresh Chromium launches)"
+                ),
+                &samples,
+                "budget: median <= 50 ms",
             ),
-            &samples,
-            "budget: median <= 50 ms",
-        ),
-        Err(err) => {
-            eprintln!("bench: cold start: {err}");
-            failed = true;
+            Err(err) => {
+                eprintln!("bench: cold start: {err}");
+                failed = true;
+            }
         }
     }
-    match compose_marking(composes) {
-        Ok(samples) => report(
-            &format!(
-                "Gmail compose inserted -> marked by the extension ({composes} composes, Chromium)"
+    if wanted("compose") {
+        match compose_marking(composes) {
+            Ok(samples) => report(
+                &format!(
+                    "Gmail compose inserted -> marked by the extension ({composes} composes, Chromium)"
+                ),
+                &samples,
+                "budget: track toggle <= 100 ms",
             ),
-            &samples,
-            "budget: track toggle <= 100 ms",
-        ),
-        Err(err) => {
-            eprintln!("bench: compose marking: {err}");
-            failed = true;
+            Err(err) => {
+                eprintln!("bench: compose marking: {err}");
+                failed = true;
+            }
+        }
+    }
+    if wanted("panel") {
+        match panel_paint(launches) {
+            Ok(samples) => report(
+                &format!(
+                    "panel iframe created -> first paint ({launches} loads of a Lightning Lead, Chromium)"
+                ),
+                &samples,
+                "budget: median <= 150 ms",
+            ),
+            Err(err) => {
+                eprintln!("bench: panel first paint: {err}");
+                failed = true;
+            }
         }
     }
     if failed {
@@ -97,6 +125,12 @@ fn cold_starts(launches: usize) -> Result<Vec<f64>> {
         samples.push(cold);
     }
     Ok(samples)
+}
+
+fn panel_paint(loads: usize) -> Result<Vec<f64>> {
+    let fixtures = FixtureServer::shared()?;
+    let browser = Browser::launch(BrowserKind::Chromium)?;
+    salespane_e2e::paint::panel_first_paint(&browser, &fixtures.url(LIGHTNING, LEAD_PAGE), loads)
 }
 
 fn compose_marking(composes: usize) -> Result<Vec<f64>> {
