@@ -53,8 +53,8 @@ impl Modify for SecuritySchemes {
 
 /// Adds to every operation the error answers the shared layers give, so the document lists
 /// what each operation really returns (schemathesis checks it): 401 where a token is needed,
-/// 400 where parameters are parsed, 400/408/413/415/422 where a JSON body is read, and 503
-/// (database busy, with Retry-After) everywhere. SCIM operations answer SCIM error bodies.
+/// 400 where parameters are parsed, 400/408/413/415/422 where a JSON body is read, 429 where an
+/// SSO token is checked, and 503 (database busy, with Retry-After) everywhere. SCIM operations answer SCIM error bodies.
 pub fn add_shared_responses(document: &mut utoipa::openapi::OpenApi) {
     for item in document.paths.paths.values_mut() {
         let path_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -78,6 +78,14 @@ pub fn add_shared_responses(document: &mut utoipa::openapi::OpenApi) {
             )];
             if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
                 shared.push(("401", "The token is missing, invalid or expired"));
+            }
+            if !scim && operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                // SSO tokens that must be checked at the identity provider are limited per
+                // client address (identity::verifier).
+                shared.push((
+                    "429",
+                    "`too_many_token_checks`: try again after Retry-After seconds",
+                ));
             }
             let has_parameters =
                 path_parameters || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -116,7 +124,7 @@ pub fn add_shared_responses(document: &mut utoipa::openapi::OpenApi) {
                             .schema(Some(utoipa::openapi::Ref::from_schema_name(schema)))
                             .build(),
                     );
-                if status == "503" {
+                if status == "503" || status == "429" {
                     response = response.header(
                         "Retry-After",
                         utoipa::openapi::HeaderBuilder::new()
