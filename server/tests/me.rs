@@ -61,7 +61,7 @@ both_backends! {
         assert!(old_retired.is_some() && new_retired.is_none());
         for row in rows {
             let sealed: String = row.try_get("secret_sealed").unwrap();
-            assert!(sealed.starts_with("v1.") && !sealed.contains(&secret), "secrets are sealed at rest");
+            assert!(sealed.starts_with("v2.") && !sealed.contains(&secret), "secrets are sealed at rest, bound to their row");
         }
     }
 
